@@ -1,0 +1,132 @@
+import { LRUCache } from 'lru-cache';
+import type { SecurityRecord } from '../security/record.js';
+import { emptySecurity } from '../security/record.js';
+import { alertId } from './alert-id.js';
+import type { CompiledRule } from './compile.js';
+import { compileRules } from './compile.js';
+import type { EventKind } from './fields.js';
+import type { AlertsConfig, Severity } from './rules-schema.js';
+import type { Alert, AlertInput } from './types.js';
+
+export interface AlertEngineDeps {
+  /** Epoch milliseconds; used for suppression when an event carries no time of its own. */
+  clock: () => number;
+}
+
+export interface RuleCounters {
+  rule: string;
+  severity: Severity;
+  emitted: number;
+  suppressed: number;
+}
+
+interface SuppressionState {
+  lastEmittedMs: number;
+  suppressed: number;
+}
+
+interface RuleSlot {
+  readonly rule: CompiledRule;
+  emitted: number;
+  suppressed: number;
+}
+
+function copySecurity(security: SecurityRecord): SecurityRecord {
+  // Built on the defaults so the copy keeps the record's field order whatever order the caller's had.
+  const copy = Object.assign(emptySecurity(), security);
+  copy.proxy_provider_names = [...security.proxy_provider_names];
+  copy.vpn_provider_names = [...security.vpn_provider_names];
+  return copy;
+}
+
+/**
+ * Matches enriched events against the compiled rules and suppresses repeats: per (rule, ip),
+ * the first match of a window emits, later matches inside the window are only counted, and
+ * the next alert after the window carries that count. Time is the event's own when it has one
+ * (so a replay suppresses as the live run did), else the clock.
+ */
+export class AlertEngine {
+  readonly enabled: boolean;
+  private readonly slots: readonly RuleSlot[];
+  private readonly byKind: Readonly<Record<EventKind, readonly RuleSlot[]>>;
+  private readonly windowMs: number;
+  private readonly clock: () => number;
+  private readonly tracked: LRUCache<string, SuppressionState>;
+
+  constructor(config: AlertsConfig, deps: AlertEngineDeps) {
+    this.enabled = config.enabled;
+    this.slots = compileRules(config.rules).map((rule) => ({ rule, emitted: 0, suppressed: 0 }));
+    const active = this.enabled ? this.slots : [];
+    this.byKind = {
+      access: active.filter((s) => s.rule.kinds.has('access')),
+      auth: active.filter((s) => s.rule.kinds.has('auth')),
+    };
+    this.windowMs = config.suppression_window_secs * 1000;
+    this.clock = deps.clock;
+    this.tracked = new LRUCache({ max: config.max_tracked_keys });
+  }
+
+  evaluate(input: AlertInput): Alert[] {
+    const alerts: Alert[] = [];
+    for (const slot of this.byKind[input.kind]) {
+      if (!slot.rule.matches(input)) continue;
+      const suppressedBefore = this.admit(slot.rule.id, input);
+      if (suppressedBefore === null) {
+        slot.suppressed += 1;
+        continue;
+      }
+      slot.emitted += 1;
+      alerts.push(this.build(slot.rule, input, suppressedBefore));
+    }
+    return alerts;
+  }
+
+  /** Cumulative per-rule counts, in rule order, for metrics. */
+  counters(): RuleCounters[] {
+    return this.slots.map((s) => ({ rule: s.rule.id, severity: s.rule.severity, emitted: s.emitted, suppressed: s.suppressed }));
+  }
+
+  /** (rule, ip) keys currently remembered for suppression; never above max_tracked_keys. */
+  get trackedKeys(): number {
+    return this.tracked.size;
+  }
+
+  /** Null: suppress. Otherwise emit, carrying the number of matches suppressed since the last alert. */
+  private admit(ruleId: string, input: AlertInput): number | null {
+    if (this.windowMs === 0) return 0;
+    const now = input.eventTimeMs ?? this.clock();
+    const key = `${ruleId}\u0000${input.ip}`;
+    const state = this.tracked.get(key);
+    if (state === undefined) {
+      this.tracked.set(key, { lastEmittedMs: now, suppressed: 0 });
+      return 0;
+    }
+    // Distance, not difference: a late event within the window is suppressed, while one a whole
+    // window away on either side starts a new window, so one event with a skewed clock far in
+    // the future cannot silence its (rule, ip) until eviction.
+    if (Math.abs(now - state.lastEmittedMs) < this.windowMs) {
+      state.suppressed += 1;
+      return null;
+    }
+    const carried = state.suppressed;
+    state.lastEmittedMs = now;
+    state.suppressed = 0;
+    return carried;
+  }
+
+  private build(rule: CompiledRule, input: AlertInput, suppressedCount: number): Alert {
+    return {
+      alert_id: alertId(input.source, rule.id),
+      rule: rule.id,
+      severity: rule.severity,
+      summary: rule.summary(input),
+      ip: input.ip,
+      threat_score: input.security.threat_score,
+      event_kind: input.kind,
+      event_time: input.eventTimeMs,
+      source: { topic: input.source.topic, partition: input.source.partition, offset: input.source.offset },
+      security: copySecurity(input.security),
+      suppressed_count: suppressedCount,
+    };
+  }
+}
