@@ -11,7 +11,8 @@ import { embeddedIPv4, specialV4, specialV6 } from './special.js';
 export type ClientIp =
   | { kind: 'public'; family: 4; ip: string; v4: number }
   | { kind: 'public'; family: 6; ip: string; words: Ipv6Words }
-  | { kind: 'bogon'; family: 4 | 6; ip: string; range: string }
+  | { kind: 'bogon'; family: 4; ip: string; v4: number; range: string }
+  | { kind: 'bogon'; family: 6; ip: string; words: Ipv6Words; range: string }
   | { kind: 'invalid'; ip: string; reason: 'missing' | 'malformed' };
 
 const PLACEHOLDERS = new Set(['', '-', 'unknown', 'none', 'null', 'nil', 'n/a', 'undefined']);
@@ -31,7 +32,9 @@ function isPort(text: string, start: number): boolean {
 function classifyV4(value: number): ClientIp {
   const ip = formatIPv4(value);
   const range = specialV4(value);
-  return range === undefined ? { kind: 'public', family: 4, ip, v4: value } : { kind: 'bogon', family: 4, ip, range };
+  return range === undefined
+    ? { kind: 'public', family: 4, ip, v4: value }
+    : { kind: 'bogon', family: 4, ip, v4: value, range };
 }
 
 function classifyV6(words: Ipv6Words): ClientIp {
@@ -39,7 +42,7 @@ function classifyV6(words: Ipv6Words): ClientIp {
   if (v4 >= 0) return classifyV4(v4);
   const ip = formatIPv6(words);
   const range = specialV6(words);
-  return range === undefined ? { kind: 'public', family: 6, ip, words } : { kind: 'bogon', family: 6, ip, range };
+  return range === undefined ? { kind: 'public', family: 6, ip, words } : { kind: 'bogon', family: 6, ip, words, range };
 }
 
 function malformed(text: string): ClientIp {

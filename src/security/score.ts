@@ -33,7 +33,7 @@ export const DEFAULT_SCORE_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
   vpn: 30,
   proxy: 30,
   residential_proxy: 45,
-  relay: 20,
+  relay: 30,
   known_attacker: 30,
   bot: 15,
   spam: 15,
