@@ -9,11 +9,11 @@ export const ERROR_CODES = {
   FEED_FORMAT_UNKNOWN: 'a feed names a format iprisk does not know',
   SNAPSHOT_INVALID: 'an index snapshot is corrupt, truncated or of another format version',
   SNAPSHOT_UNREADABLE: 'an index snapshot file could not be read',
+  SNAPSHOT_UNWRITABLE: 'an index snapshot file could not be written',
   IP_INVALID: 'text is not an IP address',
   NETWORK_INVALID: 'text is not a CIDR network or address range',
   RULE_INVALID: 'an alert rule is malformed',
   INPUT_UNREADABLE: 'an input file could not be opened',
-  PROJECTION_INVALID: 'a fields/excludes path does not name a response field',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

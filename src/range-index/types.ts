@@ -69,3 +69,32 @@ export interface RangeIndex {
   matchV4(value: number): IndexMatch | undefined;
   matchV6(words: Ipv6Words): IndexMatch | undefined;
 }
+
+/**
+ * Segments of one family, sorted by start: segment i covers starts[i] up to the next start
+ * (or the end of the address space). starts[0] is always 0, so every address falls in exactly
+ * one segment; a segment whose entry id is -1 is a gap. IPv6 starts take 4 words each, most
+ * significant first.
+ */
+export interface SegmentArrays {
+  starts: Uint32Array;
+  entryIds: Int32Array;
+  /** Prefix length of the most specific network that contributed (0 for gaps). */
+  prefixes: Uint8Array;
+}
+
+export interface SnapshotEntry {
+  security: SecurityRecord;
+  /** In config order. */
+  sources: string[];
+}
+
+/** The plain in-memory form of a compiled index: what the builder returns and a snapshot holds. */
+export interface SnapshotData {
+  version: string;
+  builtAt: Date;
+  stats: IndexStats;
+  entries: SnapshotEntry[];
+  v4: SegmentArrays;
+  v6: SegmentArrays;
+}
