@@ -1,0 +1,165 @@
+import type { IpExtractionConfig } from '../config/schema.js';
+import type { ClientIp } from '../ip/client-ip.js';
+import { parseClientIp } from '../ip/client-ip.js';
+import type { RangeIndex } from '../range-index/types.js';
+import type { SecurityRecord } from '../security/record.js';
+import { NOTHING_KNOWN, NOTHING_KNOWN_JSON } from './answer.js';
+import { IpExtractor } from './extract-ip.js';
+import type { LookupAnswer, LookupProvider, PublicIp } from './lookup-provider.js';
+
+export type EventKind = 'access' | 'auth';
+export type EnrichmentSource = 'index' | 'remote' | 'cache' | 'none' | 'private' | 'invalid';
+
+/** The `enrichment` field of an enriched event (SPEC section 3), in schema field order. */
+export interface Enrichment {
+  ip: string | null;
+  source: EnrichmentSource;
+  matched_network: string | null;
+  index_version: string;
+  enriched_at: number;
+  stale: boolean;
+}
+
+export interface EnrichedEvent {
+  event: Record<string, unknown>;
+  kind: EventKind;
+  security: Readonly<SecurityRecord> | null;
+  /** JSON text of `security` ("null" when null), shared across events with the same answer. */
+  securityJson: string;
+  enrichment: Enrichment;
+  client: ClientIp;
+}
+
+/** Where the current index comes from: a fixed index, or a holder that swaps on reload. */
+export interface IndexSource {
+  readonly current: RangeIndex;
+}
+
+export interface EnricherOptions {
+  index: IndexSource;
+  extraction: IpExtractionConfig;
+  /** Asked for the index's misses; absent: misses are answered `none`. */
+  fallback?: LookupProvider;
+  /** Index answers older than this (seconds) are marked stale; 0 never. */
+  maxIndexAgeSecs?: number;
+  clock?: () => number;
+}
+
+export type EnrichCounts = Record<EnrichmentSource, number>;
+
+export function emptyCounts(): EnrichCounts {
+  return { index: 0, remote: 0, cache: 0, none: 0, private: 0, invalid: 0 };
+}
+
+const AUTH_HINTS = ['outcome', 'action', 'user', 'session_id'];
+const ACCESS_HINTS = ['method', 'path', 'status', 'request', 'url'];
+
+/** Access or auth, from an event's fields, when the input does not say (file mode). */
+export function detectKind(event: Record<string, unknown>): EventKind {
+  let auth = 0;
+  let access = 0;
+  for (const key of AUTH_HINTS) if (key in event) auth++;
+  for (const key of ACCESS_HINTS) if (key in event) access++;
+  if (event.event !== null && typeof event.event === 'object') {
+    const category = (event.event as Record<string, unknown>).category;
+    if (category === 'authentication' || (Array.isArray(category) && category.includes('authentication'))) return 'auth';
+  }
+  return auth > access ? 'auth' : 'access';
+}
+
+/**
+ * The enrichment core, pure apart from its providers: extracts each event's client address,
+ * classifies it, looks each unique public address up once per batch (index first, then the
+ * fallback for misses), and attaches `security` and `enrichment`.
+ */
+export class Enricher {
+  private readonly index: IndexSource;
+  private readonly extractor: IpExtractor;
+  private readonly fallback: LookupProvider | undefined;
+  private readonly maxIndexAgeMs: number;
+  private readonly clock: () => number;
+
+  constructor(options: EnricherOptions) {
+    this.index = options.index;
+    this.extractor = new IpExtractor(options.extraction);
+    this.fallback = options.fallback;
+    this.maxIndexAgeMs = (options.maxIndexAgeSecs ?? 0) * 1000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async enrich(events: readonly Record<string, unknown>[], kinds?: readonly (EventKind | undefined)[]): Promise<EnrichedEvent[]> {
+    // One index for the whole batch: a reload mid-batch must not mix versions.
+    const index = this.index.current;
+    const now = this.clock();
+    const stale = this.maxIndexAgeMs > 0 && now - index.builtAt.getTime() > this.maxIndexAgeMs;
+
+    const parsedByRaw = new Map<string, ClientIp>();
+    const parse = (raw: string): ClientIp => {
+      let parsed = parsedByRaw.get(raw);
+      if (parsed === undefined) {
+        parsed = parseClientIp(raw);
+        parsedByRaw.set(raw, parsed);
+      }
+      return parsed;
+    };
+    const clients = events.map((event) => this.extractor.extract(event, parse).parsed);
+
+    const answers = new Map<string, LookupAnswer | null>();
+    const misses: PublicIp[] = [];
+    for (const client of clients) {
+      if (client.kind !== 'public' || answers.has(client.ip)) continue;
+      const match = client.family === 4 ? index.matchV4(client.v4) : index.matchV6(client.words);
+      if (match) {
+        answers.set(client.ip, {
+          security: match.entry.security,
+          securityJson: match.entry.securityJson,
+          source: 'index',
+          matchedNetwork: match.network,
+          stale,
+        });
+      } else {
+        answers.set(client.ip, null);
+        misses.push(client);
+      }
+    }
+    if (misses.length > 0 && this.fallback) {
+      const remote = await this.fallback.lookup(misses);
+      for (const [ip, answer] of remote) answers.set(ip, answer);
+    }
+
+    return events.map((event, i) => {
+      const client = clients[i]!;
+      const kind = kinds?.[i] ?? detectKind(event);
+      const enrichment: Enrichment = {
+        ip: client.ip === '' ? null : client.ip,
+        source: 'invalid',
+        matched_network: null,
+        index_version: index.version,
+        enriched_at: now,
+        stale: false,
+      };
+      if (client.kind === 'invalid') return { event, kind, security: null, securityJson: 'null', enrichment, client };
+      if (client.kind === 'bogon') {
+        enrichment.source = 'private';
+        return { event, kind, security: null, securityJson: 'null', enrichment, client };
+      }
+      const answer = answers.get(client.ip);
+      if (!answer) {
+        enrichment.source = 'none';
+        return { event, kind, security: NOTHING_KNOWN, securityJson: NOTHING_KNOWN_JSON, enrichment, client };
+      }
+      enrichment.source = answer.source;
+      enrichment.matched_network = answer.matchedNetwork;
+      enrichment.stale = answer.stale;
+      return {
+        event,
+        kind,
+        security: answer.security,
+        securityJson: answer.securityJson ?? JSON.stringify(answer.security),
+        enrichment,
+        client,
+      };
+    });
+  }
+}
+
