@@ -71,7 +71,6 @@ export function parseIPv6(text: string, start = 0, end = text.length): Ipv6Words
       const v4 = parseIPv4(text, groupStart, end);
       if (v4 < 0) return null;
       groups.push(Math.floor(v4 / 65536), v4 % 65536);
-      i = end;
       break;
     }
     if (len === 0 || len > 4) return null;

@@ -59,9 +59,8 @@ export class Projection {
   apply(ip: string, security: SecurityRecord): SecurityAnswer {
     if (!this.includeSecurity) return { ip };
     if (this.keep === null) return { ip, security };
-    const trimmed: Record<string, unknown> = {};
-    for (const f of this.keep) trimmed[f] = security[f];
-    return { ip, security: trimmed as Partial<SecurityRecord> };
+    const trimmed = Object.fromEntries(this.keep.map((f) => [f, security[f]])) as Partial<SecurityRecord>;
+    return { ip, security: trimmed };
   }
 }
 
