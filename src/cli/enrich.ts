@@ -56,6 +56,6 @@ export function registerEnrich(program: Command): void {
         enricher,
         alerts,
       });
-      if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects)}\n`);
+      if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);
     });
 }

@@ -13,10 +13,22 @@ registerLookup(program);
 registerEnrich(program);
 registerIndex(program);
 
+function isBrokenPipe(err: unknown): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
+// A reader that goes away (`iprisk enrich ... | head`) ends the command quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (isBrokenPipe(err)) process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
+  if (isBrokenPipe(err)) {
+    process.exitCode = 0;
+  } else if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
     process.stderr.write(`iprisk: ${errorMessage(err)}\n`);

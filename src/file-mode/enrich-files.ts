@@ -142,7 +142,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
   return summary;
 }
 
-export function formatSummary(s: EnrichFilesSummary, rejectsFile?: string): string {
+export function formatSummary(s: EnrichFilesSummary, rejectsFile?: string, alertsFile?: string): string {
   const secs = s.elapsedMs / 1000;
   const rate = secs > 0 ? Math.round(s.events / secs) : s.events;
   const src = s.bySource;
@@ -152,7 +152,7 @@ export function formatSummary(s: EnrichFilesSummary, rejectsFile?: string): stri
   return [
     `iprisk enrich: ${s.events} events from ${s.lines} lines in ${secs.toFixed(2)} s (${rate.toLocaleString('en-US')} events/s)`,
     `  answered by: index ${src.index}, remote ${src.remote}, cache ${src.cache}, none ${src.none}; private ${src.private}, invalid ${src.invalid}`,
-    `  alerts: ${s.alerts}${rules ? ` (${rules})` : ''}, suppressed ${s.suppressed}`,
+    `  alerts: ${s.alerts}${rules ? ` (${rules})` : ''}, suppressed ${s.suppressed}${s.alerts > 0 ? (alertsFile ? ` (in ${alertsFile})` : ' (not written: name a file with --alerts)') : ''}`,
     `  rejected lines: ${s.rejected}${s.rejected > 0 ? (rejectsFile ? ` (in ${rejectsFile})` : ' (written to stderr)') : ''}`,
   ].join('\n');
 }
