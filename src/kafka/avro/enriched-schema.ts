@@ -16,7 +16,7 @@ function definedNames(schema: AvroSchema, namespace: string | undefined, out: Se
   }
   if (typeof schema !== 'object') return;
   const ns = typeof schema.namespace === 'string' ? schema.namespace : namespace;
-  if (typeof schema.name === 'string' && ['record', 'enum', 'fixed', 'error'].includes(String(schema.type))) {
+  if (typeof schema.name === 'string' && typeof schema.type === 'string' && ['record', 'enum', 'fixed', 'error'].includes(schema.type)) {
     out.add(fullName(schema.name, ns));
   }
   const inner = fullName(typeof schema.name === 'string' ? schema.name : '', ns);
@@ -78,7 +78,7 @@ export function enrichedJsonSchema(kind: 'access' | 'auth'): AvroRecord {
     ...base,
     name: kind === 'access' ? 'EnrichedAccessEvent' : 'EnrichedAuthEvent',
     namespace: OUR_NAMESPACE,
-    doc: `${String(base.doc ?? '')} Enriched by iprisk.`.trim(),
+    doc: `${base.doc ?? ''} Enriched by iprisk.`.trim(),
     fields: [
       ...base.fields,
       nullableField(EXTRA_FIELD, { type: 'map', values: 'string' }, 'input fields the schema does not name, or whose value does not fit its type, as JSON text'),
