@@ -1,0 +1,208 @@
+import type { Command } from 'commander';
+import { AlertEngine } from '../alerts/engine.js';
+import type { LoadedConfig } from '../config/load.js';
+import { loadConfig, resolvePath } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { Enricher } from '../enrich/enricher.js';
+import type { LookupProvider } from '../enrich/lookup-provider.js';
+import type { InputRoute } from '../kafka/batch.js';
+import { BatchProcessor } from '../kafka/batch.js';
+import { createKafka } from '../kafka/client.js';
+import { OutputEncoder } from '../kafka/output-encoder.js';
+import { Pipeline } from '../kafka/pipeline.js';
+import { Registry } from '../kafka/registry.js';
+import { resolveSecret } from '../kafka/secrets.js';
+import { ensureTopics } from '../kafka/topics.js';
+import { IndexHolder } from '../range-index/reload.js';
+import type { RangeIndex } from '../range-index/types.js';
+import { createLogger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createMetrics } from '../telemetry/metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { startOpsServer } from '../telemetry/ops-server.js';
+import { sampleIndex } from './open-index.js';
+
+/** Problems `run` needs solved that the schema alone cannot see, listed together by path. */
+function runProblems(loaded: LoadedConfig): string[] {
+  const { config } = loaded;
+  const problems: string[] = [];
+  if (config.inputs.length === 0) problems.push('inputs: at least one input topic is needed to run');
+  const avro = config.outputs.enriched.format === 'avro' || config.outputs.alerts.format === 'avro' || config.inputs.some((i) => i.format !== 'json');
+  if (avro && config.schema_registry === undefined) {
+    problems.push('schema_registry.url: Avro input or output (the default) needs a Confluent-compatible schema registry');
+  }
+  return problems;
+}
+
+/** Exports the serving index's version, age and size, and keeps them current across reloads. */
+function exportIndex(metrics: Metrics, index: RangeIndex, previous?: RangeIndex): void {
+  if (previous) metrics.indexInfo.remove({ version: previous.version });
+  metrics.indexInfo.set({ version: index.version }, 1);
+  metrics.indexBuiltSeconds.set(index.builtAt.getTime() / 1000);
+  metrics.indexRanges.set({ family: 'ipv4' }, index.stats.rangesV4);
+  metrics.indexRanges.set({ family: 'ipv6' }, index.stats.rangesV6);
+}
+
+async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger): Promise<IndexHolder> {
+  const { index } = loaded.config;
+  if (index.path === undefined) {
+    logger.warn('index.path is not set: serving the bundled sample index, which is for trying iprisk out only');
+    const holder = new IndexHolder(await sampleIndex());
+    exportIndex(metrics, holder.current);
+    return holder;
+  }
+  const file = resolvePath(loaded, index.path);
+  const holder = await IndexHolder.open(file);
+  exportIndex(metrics, holder.current);
+  if (index.watch) {
+    let serving = holder.current;
+    holder.watchSnapshot(file, {
+      debounceMs: index.reload_debounce_ms,
+      logger,
+      onReload: (outcome) => {
+        metrics.indexReloads.inc({ outcome });
+        if (outcome === 'success') {
+          exportIndex(metrics, holder.current, serving);
+          serving = holder.current;
+        }
+      },
+    });
+  }
+  return holder;
+}
+
+export interface RunningPipeline {
+  pipeline: Pipeline;
+  opsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The composition root of `iprisk run`: config -> stages -> pipeline -> graceful shutdown. */
+export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: LookupProvider): Promise<RunningPipeline> {
+  const problems = runProblems(loaded);
+  if (problems.length > 0) throw new ConfigError(loaded.file ?? 'configuration', problems);
+  const { config, baseDir } = loaded;
+  const metrics = createMetrics();
+  const holder = await openHolder(loaded, metrics, logger);
+  const registry = config.schema_registry
+    ? new Registry({
+        url: config.schema_registry.url,
+        ...(config.schema_registry.username !== undefined ? { username: config.schema_registry.username } : {}),
+        ...(config.schema_registry.password !== undefined ? { password: resolveSecret(config.schema_registry.password, 'schema_registry.password', baseDir) } : {}),
+      })
+    : undefined;
+  const alerts = new AlertEngine(config.alerts, { clock: Date.now });
+  const routes = new Map<string, InputRoute>(
+    config.inputs.map((input) => [
+      input.topic,
+      {
+        topic: input.topic,
+        kind: input.kind,
+        format: input.format,
+        enrichedTopic: config.outputs.enriched.topic ?? `${input.topic}${config.outputs.enriched.per_input_suffix}`,
+        enricher: new Enricher({
+          index: holder,
+          extraction: {
+            ip_fields: input.ip_fields ?? config.enrich.ip_fields,
+            xff_field: input.xff_field ?? config.enrich.xff_field,
+            trusted_proxies: input.trusted_proxies ?? config.enrich.trusted_proxies,
+          },
+          maxIndexAgeSecs: config.index.max_age_secs,
+          ...(fallback ? { fallback } : {}),
+        }),
+      },
+    ]),
+  );
+  const processor = new BatchProcessor(
+    {
+      enrichedFormat: config.outputs.enriched.format,
+      alertsTopic: config.outputs.alerts.topic,
+      alertsFormat: config.outputs.alerts.format,
+      dlqTopic: config.outputs.dlq.topic,
+      maxRecordBytes: config.pipeline.max_record_bytes,
+    },
+    registry,
+    new OutputEncoder(registry),
+    alerts,
+  );
+  // Up before the broker is reached: /healthz answers and /readyz says why while Kafka is away.
+  let pipeline: Pipeline | undefined;
+  const ops = await startOpsServer({
+    host: config.http.host,
+    port: config.http.port,
+    registry: metrics.registry,
+    ready: () => (pipeline?.ready ? undefined : `consumer is ${pipeline?.state ?? 'connecting'}`),
+  });
+  const kafka = createKafka(config.kafka, baseDir, logger);
+  await ensureTopics(
+    kafka,
+    [...routes.keys(), ...[...routes.values()].map((r) => r.enrichedTopic), config.outputs.alerts.topic, config.outputs.dlq.topic],
+    logger,
+  );
+  pipeline = new Pipeline({
+    kafka,
+    groupId: config.kafka.group_id,
+    routes,
+    processor,
+    alerts,
+    startFrom: config.kafka.start_from,
+    exactlyOnce: config.kafka.exactly_once,
+    ...(config.kafka.transactional_id !== undefined ? { transactionalId: config.kafka.transactional_id } : {}),
+    sessionTimeoutMs: config.kafka.session_timeout_ms,
+    heartbeatIntervalMs: config.kafka.heartbeat_interval_ms,
+    maxBytesPerPartition: config.kafka.max_bytes_per_partition,
+    maxBytes: config.kafka.max_bytes,
+    partitionsConcurrently: config.kafka.partitions_concurrently,
+    maxProduceBytes: config.pipeline.max_produce_bytes,
+    metrics,
+    logger,
+  });
+  logger.info({ ops: ops.url, inputs: [...routes.keys()], index: holder.current.version }, 'iprisk run starting');
+  await pipeline.start();
+  const started = pipeline;
+  return {
+    pipeline: started,
+    opsUrl: ops.url,
+    async stop() {
+      await started.stop();
+      holder.close();
+      await ops.close();
+    },
+  };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('the stream processor: consume access/auth topics, produce enriched records, alerts and dead letters')
+    .option('-c, --config <file>', 'configuration file (default: $IPRISK_CONFIG)')
+    .action(async (opts: { config?: string }) => {
+      const loaded = loadConfig(opts.config);
+      const logger = createLogger();
+      const running = await startRun(loaded, logger);
+      const deadline = loaded.config.pipeline.shutdown_deadline_ms;
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal, deadline_ms: deadline }, 'stopping: finishing the batch in flight');
+        const timer = setTimeout(() => {
+          logger.error({ deadline_ms: deadline }, 'shutdown deadline passed; exiting with work uncommitted (it will be redelivered)');
+          process.exit(1);
+        }, deadline);
+        running
+          .stop()
+          .then(() => {
+            clearTimeout(timer);
+            logger.info('stopped cleanly');
+            process.exit(0);
+          })
+          .catch((err: unknown) => {
+            logger.error({ err }, 'error while stopping');
+            process.exit(1);
+          });
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+}

@@ -1,0 +1,79 @@
+import type { Registry, WriterSchema } from './registry.js';
+import { MAGIC_BYTE } from './registry.js';
+
+export type InputFormat = 'json' | 'avro' | 'auto';
+
+/** Closed list of reasons a record goes to the DLQ (the `reason` metric label). */
+export const DLQ_REASONS = [
+  'oversize',
+  'empty',
+  'json_invalid',
+  'json_not_object',
+  'avro_unframed',
+  'avro_unknown_schema',
+  'avro_corrupt',
+] as const;
+export type DlqReason = (typeof DLQ_REASONS)[number];
+
+export type Decoded =
+  | { ok: true; format: 'json'; event: Record<string, unknown> }
+  | { ok: true; format: 'avro'; event: Record<string, unknown>; writer: WriterSchema }
+  | { ok: false; reason: DlqReason; message: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(reason: DlqReason, message: string): Decoded {
+  return { ok: false, reason, message };
+}
+
+function decodeJson(value: Buffer): Decoded {
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return fail('json_invalid', 'value is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return fail('json_invalid', `value is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return fail('json_not_object', `value is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed})`);
+  }
+  return { ok: true, format: 'json', event: parsed as Record<string, unknown> };
+}
+
+async function decodeAvro(value: Buffer, registry: Registry | undefined): Promise<Decoded> {
+  if (value.length < 5 || value[0] !== MAGIC_BYTE) return fail('avro_unframed', 'value does not start with the Confluent magic byte 0 and a schema id');
+  const id = value.readUInt32BE(1);
+  if (!registry) return fail('avro_unknown_schema', `schema id ${id}: no schema registry is configured`);
+  const writer = await registry.writer(id);
+  if ('unknown' in writer) return fail('avro_unknown_schema', writer.unknown);
+  try {
+    const event = writer.type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
+    return { ok: true, format: 'avro', event, writer };
+  } catch (err) {
+    return fail('avro_corrupt', `value does not decode with schema id ${id}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Turns a record value into an event, or into the reason it goes to the DLQ (SPEC section 3).
+ * `auto` reads a value framed as Confluent Avro (magic byte 0, which no JSON text starts
+ * with) as Avro, anything else as JSON. Registry outages reject instead: they are not the
+ * record's fault, so the batch is retried rather than dead-lettered.
+ */
+export async function decodeValue(
+  value: Buffer | null,
+  format: InputFormat,
+  registry: Registry | undefined,
+  maxBytes: number,
+): Promise<Decoded> {
+  if (value === null || value.length === 0) return fail('empty', 'record has no value (tombstone or empty)');
+  if (value.length > maxBytes) return fail('oversize', `value is ${value.length} bytes, over the ${maxBytes}-byte limit`);
+  if (format === 'json') return decodeJson(value);
+  if (format === 'avro' || value[0] === MAGIC_BYTE) return decodeAvro(value, registry);
+  return decodeJson(value);
+}

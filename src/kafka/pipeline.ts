@@ -1,0 +1,229 @@
+import { hostname } from 'node:os';
+import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { AlertEngine } from '../alerts/engine.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { BatchProcessor, InputRoute, ProducePlan } from './batch.js';
+import type { InRecord, OutRecord } from './records.js';
+
+export interface PipelineOptions {
+  kafka: Kafka;
+  groupId: string;
+  routes: ReadonlyMap<string, InputRoute>;
+  processor: BatchProcessor;
+  alerts: AlertEngine;
+  startFrom: 'latest' | 'earliest';
+  exactlyOnce: boolean;
+  transactionalId?: string;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxBytesPerPartition: number;
+  maxBytes: number;
+  partitionsConcurrently: number;
+  maxProduceBytes: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export type PipelineState = 'starting' | 'joining' | 'ready' | 'rebalancing' | 'stopping' | 'stopped' | 'crashed';
+
+function approximateBytes(r: OutRecord): number {
+  return r.value.length + (r.key?.length ?? 0) + 64;
+}
+
+/** Splits a plan into produce requests under the byte limit, keeping record order. */
+export function chunkRecords(records: readonly OutRecord[], maxBytes: number): OutRecord[][] {
+  const chunks: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let size = 0;
+  for (const r of records) {
+    const bytes = approximateBytes(r);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(r);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function byTopic(records: readonly OutRecord[]): TopicMessages[] {
+  const topics = new Map<string, TopicMessages>();
+  for (const r of records) {
+    let entry = topics.get(r.topic);
+    if (!entry) {
+      entry = { topic: r.topic, messages: [] };
+      topics.set(r.topic, entry);
+    }
+    entry.messages.push({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) });
+  }
+  return [...topics.values()];
+}
+
+/**
+ * The stream processor (SPEC section 10): a consumer group reading the input topics batch by
+ * batch; each batch's outputs (enriched, alerts, DLQ) are produced with acks=all by an
+ * idempotent producer and its offset committed only after every one was acknowledged — or,
+ * with exactly_once, produced in a transaction that also carries the offsets. A batch waiting
+ * on a slow remote or a slow broker keeps heartbeating and holds its partition: that wait is the
+ * backpressure; nothing is dropped and memory stays bounded by the fetch sizes.
+ */
+export class Pipeline {
+  state: PipelineState = 'starting';
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private assigned = 0;
+  private readonly suppressedSeen = new Map<string, number>();
+
+  constructor(private readonly options: PipelineOptions) {
+    const { kafka } = options;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      maxBytes: options.maxBytes,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+    });
+    this.producer = options.exactlyOnce
+      ? kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionalId: options.transactionalId ?? `${options.groupId}-${hostname()}-${process.pid}`,
+        })
+      : kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  }
+
+  /** /readyz: joined the group, holds its partitions and has begun fetching from known offsets. */
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  async start(): Promise<void> {
+    const { consumer, options } = this;
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, (e) => {
+      this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+      this.state = this.assigned === 0 ? 'ready' : 'joining';
+      options.logger.info({ assignment: e.payload.memberAssignment, groupId: e.payload.groupId }, 'joined the consumer group');
+    });
+    consumer.on(events.FETCH_START, () => {
+      if (this.state === 'joining') this.state = 'ready';
+    });
+    consumer.on(events.REBALANCING, () => {
+      if (this.state !== 'stopping') this.state = 'rebalancing';
+    });
+    consumer.on(events.CRASH, (e) => {
+      options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      if (!e.payload.restart) this.state = 'crashed';
+    });
+    await this.producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.routes.keys()], fromBeginning: options.startFrom === 'earliest' });
+    this.state = 'joining';
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // One transactional producer runs one transaction at a time.
+      partitionsConsumedConcurrently: options.exactlyOnce ? 1 : options.partitionsConcurrently,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.isEmpty()) return;
+    const route = this.options.routes.get(batch.topic);
+    if (!route) throw new Error(`no route for topic ${batch.topic}`);
+    const { metrics } = this.options;
+    const records: InRecord[] = batch.messages.map((m) => ({
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value,
+      headers: m.headers,
+      timestamp: m.timestamp,
+    }));
+    const beat = setInterval(() => {
+      payload.heartbeat().catch(() => undefined);
+    }, this.options.heartbeatIntervalMs);
+    beat.unref();
+    let plan: ProducePlan;
+    try {
+      plan = await this.options.processor.process(route, batch.partition, records);
+      if (!payload.isRunning() || payload.isStale()) return;
+      const produceStart = performance.now();
+      if (this.options.exactlyOnce) await this.produceInTransaction(plan, batch.topic, batch.partition);
+      else await this.produceThenCommit(plan, batch.topic, batch.partition);
+      metrics.batchStageSeconds.observe({ stage: 'produce_commit' }, (performance.now() - produceStart) / 1000);
+      payload.resolveOffset(batch.lastOffset());
+    } finally {
+      clearInterval(beat);
+    }
+    this.record(batch.topic, batch.partition, batch.highWatermark, records.length, plan);
+  }
+
+  private async produceThenCommit(plan: ProducePlan, topic: string, partition: number): Promise<void> {
+    for (const chunk of chunkRecords(plan.records, this.options.maxProduceBytes)) {
+      await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(chunk) });
+    }
+    await this.consumer.commitOffsets([{ topic, partition, offset: plan.nextOffset }]);
+  }
+
+  private async produceInTransaction(plan: ProducePlan, topic: string, partition: number): Promise<void> {
+    const tx = await this.producer.transaction();
+    try {
+      for (const chunk of chunkRecords(plan.records, this.options.maxProduceBytes)) {
+        await tx.sendBatch({ acks: -1, topicMessages: byTopic(chunk) });
+      }
+      await tx.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: plan.nextOffset }] }],
+      });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Telemetry once per batch, never per record in a tight loop of its own. */
+  private record(topic: string, partition: number, highWatermark: string, consumed: number, plan: ProducePlan): void {
+    const { metrics } = this.options;
+    const now = Date.now();
+    metrics.eventsConsumed.inc({ topic }, consumed);
+    for (const [source, n] of plan.enrichedBySource) metrics.eventsEnriched.inc({ source }, n);
+    const hits = plan.enrichedBySource.get('index') ?? 0;
+    const misses = (plan.enrichedBySource.get('none') ?? 0) + (plan.enrichedBySource.get('remote') ?? 0) + (plan.enrichedBySource.get('cache') ?? 0);
+    if (hits > 0) metrics.indexLookups.inc({ result: 'hit' }, hits);
+    if (misses > 0) metrics.indexLookups.inc({ result: 'miss' }, misses);
+    for (const [reason, n] of plan.dlqByReason) metrics.dlq.inc({ reason }, n);
+    for (const a of plan.alerts) metrics.alertsEmitted.inc({ rule: a.rule, severity: a.severity });
+    for (const c of this.options.alerts.counters()) {
+      const delta = c.suppressed - (this.suppressedSeen.get(c.rule) ?? 0);
+      if (delta > 0) metrics.alertsSuppressed.inc({ rule: c.rule }, delta);
+      this.suppressedSeen.set(c.rule, c.suppressed);
+    }
+    metrics.batchSize.observe(consumed);
+    metrics.batchUniqueIps.observe(plan.uniqueIps);
+    for (const [stage, secs] of Object.entries(plan.stages)) metrics.batchStageSeconds.observe({ stage }, secs);
+    for (const t of plan.eventTimesMs) if (t > 0) metrics.endToEndSeconds.observe(Math.max(0, now - t) / 1000);
+    const lag = BigInt(highWatermark) - BigInt(plan.nextOffset);
+    metrics.consumerLag.set({ topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
+  }
+
+  /** Stops fetching, lets the batch in flight finish and commit, then disconnects. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      await this.producer.disconnect();
+      this.state = 'stopped';
+    }
+  }
+}
