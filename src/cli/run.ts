@@ -4,7 +4,6 @@ import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { Enricher } from '../enrich/enricher.js';
-import type { LookupProvider } from '../enrich/lookup-provider.js';
 import type { InputRoute } from '../kafka/batch.js';
 import { BatchProcessor } from '../kafka/batch.js';
 import { createKafka } from '../kafka/client.js';
@@ -14,6 +13,7 @@ import { Registry } from '../kafka/registry.js';
 import { resolveSecret } from '../kafka/secrets.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { IndexHolder } from '../range-index/reload.js';
+import { createRemote } from '../remote/create.js';
 import type { RangeIndex } from '../range-index/types.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -78,7 +78,7 @@ export interface RunningPipeline {
 }
 
 /** The composition root of `iprisk run`: config -> stages -> pipeline -> graceful shutdown. */
-export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: LookupProvider): Promise<RunningPipeline> {
+export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<RunningPipeline> {
   const problems = runProblems(loaded);
   if (problems.length > 0) throw new ConfigError(loaded.file ?? 'configuration', problems);
   const { config, baseDir } = loaded;
@@ -92,6 +92,8 @@ export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: 
       })
     : undefined;
   const alerts = new AlertEngine(config.alerts, { clock: Date.now });
+  // Index misses go to the remote providers when some are configured (SPEC section 6).
+  const fallback = createRemote(config.remote, { logger, metrics, baseDir, weights: config.score });
   const routes = new Map<string, InputRoute>(
     config.inputs.map((input) => [
       input.topic,
@@ -126,12 +128,12 @@ export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: 
     alerts,
   );
   // Up before the broker is reached: /healthz answers and /readyz says why while Kafka is away.
-  let pipeline: Pipeline | undefined;
+  const started: { pipeline?: Pipeline } = {};
   const ops = await startOpsServer({
     host: config.http.host,
     port: config.http.port,
     registry: metrics.registry,
-    ready: () => (pipeline?.ready ? undefined : `consumer is ${pipeline?.state ?? 'connecting'}`),
+    ready: () => (started.pipeline?.ready ? undefined : `consumer is ${started.pipeline?.state ?? 'connecting'}`),
   });
   const kafka = createKafka(config.kafka, baseDir, logger);
   await ensureTopics(
@@ -139,7 +141,7 @@ export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: 
     [...routes.keys(), ...[...routes.values()].map((r) => r.enrichedTopic), config.outputs.alerts.topic, config.outputs.dlq.topic],
     logger,
   );
-  pipeline = new Pipeline({
+  const pipeline = new Pipeline({
     kafka,
     groupId: config.kafka.group_id,
     routes,
@@ -158,14 +160,15 @@ export async function startRun(loaded: LoadedConfig, logger: Logger, fallback?: 
     logger,
   });
   logger.info({ ops: ops.url, inputs: [...routes.keys()], index: holder.current.version }, 'iprisk run starting');
+  started.pipeline = pipeline;
   await pipeline.start();
-  const started = pipeline;
   return {
-    pipeline: started,
+    pipeline,
     opsUrl: ops.url,
     async stop() {
-      await started.stop();
+      await pipeline.stop();
       holder.close();
+      await fallback?.close();
       await ops.close();
     },
   };
@@ -202,7 +205,11 @@ export function registerRun(program: Command): void {
             process.exit(1);
           });
       };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => {
+        shutdown('SIGTERM');
+      });
+      process.on('SIGINT', () => {
+        shutdown('SIGINT');
+      });
     });
 }

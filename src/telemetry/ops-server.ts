@@ -49,6 +49,12 @@ export async function startOpsServer(options: { host: string; port: number; regi
   return {
     server,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
   };
 }
