@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   CONFIG_UNREADABLE: 'configuration file could not be read',
   FEED_UNREADABLE: 'a feed file could not be read or parsed at all',
   FEED_FORMAT_UNKNOWN: 'a feed names a format iprisk does not know',
+  FEED_DOWNLOAD_FAILED: 'a feed could not be downloaded (network error, timeout or HTTP error status)',
+  FEED_REJECTED: 'a downloaded feed failed validation (size limit, checksum or format) and was not installed',
   SNAPSHOT_INVALID: 'an index snapshot is corrupt, truncated or of another format version',
   SNAPSHOT_UNREADABLE: 'an index snapshot file could not be read',
   SNAPSHOT_UNWRITABLE: 'an index snapshot file could not be written',
@@ -14,6 +16,8 @@ export const ERROR_CODES = {
   NETWORK_INVALID: 'text is not a CIDR network or address range',
   RULE_INVALID: 'an alert rule is malformed',
   INPUT_UNREADABLE: 'an input file could not be opened',
+  REMOTE_UNAUTHORIZED: 'a remote provider refused the API key or account (401/403, or its own key/credit message): a configuration error',
+  REMOTE_UNAVAILABLE: 'the remote providers could not answer within the wait allowed by on_remote_failure: block',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,8 @@ import { ConfigError, IpriskError, errorMessage } from '../errors.js';
 import { registerEnrich } from './enrich.js';
 import { registerIndex } from './index-cmd.js';
 import { registerLookup } from './lookup.js';
+import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 
 const program = new Command('iprisk')
   .description('enrich access and auth logs with IP threat intelligence (VPN, proxy, Tor, relay, attacker, cloud)')
@@ -12,6 +14,8 @@ const program = new Command('iprisk')
 registerLookup(program);
 registerEnrich(program);
 registerIndex(program);
+registerRun(program);
+registerServe(program);
 
 function isBrokenPipe(err: unknown): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE';

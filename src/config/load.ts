@@ -8,6 +8,9 @@ import { configSchema } from './schema.js';
 
 export const ENV_PREFIX = 'IPRISK_';
 
+/** IPRISK_* variables with a meaning of their own, never read as config overrides. */
+export const RESERVED_ENV = new Set([`${ENV_PREFIX}CONFIG`, `${ENV_PREFIX}LOG_LEVEL`, `${ENV_PREFIX}API_KEYS`]);
+
 /** A validated configuration and where it came from. Frozen: stages read it, never change it. */
 export interface LoadedConfig {
   readonly config: Readonly<IpriskConfig>;
@@ -37,7 +40,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
  */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): void {
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined || name === `${ENV_PREFIX}CONFIG`) continue;
+    if (!name.startsWith(ENV_PREFIX) || value === undefined || RESERVED_ENV.has(name)) continue;
     const segments = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     if (segments.some((s) => s.length === 0)) {
       problems.push(`${name}: environment override names an empty path segment`);

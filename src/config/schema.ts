@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { sourcesSchema } from './sources.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../security/score.js';
 import { alertsSchema } from '../alerts/rules-schema.js';
+import { remoteSchema } from '../remote/remote-schema.js';
+import { httpSchema, inputsSchema, kafkaSchema, outputsSchema, pipelineSchema, schemaRegistrySchema } from '../kafka/kafka-schema.js';
+import { serveSchema } from '../http/serve-schema.js';
+import { updateSchema } from '../update/update-schema.js';
 
 const score = z.number().min(0).max(100);
 
@@ -58,6 +62,15 @@ export const configSchema = z.strictObject({
   index: indexSchema,
   enrich: enrichSchema,
   alerts: alertsSchema,
+  remote: remoteSchema,
+  kafka: kafkaSchema,
+  schema_registry: schemaRegistrySchema.optional(),
+  inputs: inputsSchema,
+  outputs: outputsSchema,
+  http: httpSchema,
+  pipeline: pipelineSchema,
+  serve: serveSchema,
+  update: updateSchema,
 });
 
 export type IpriskConfig = z.infer<typeof configSchema>;

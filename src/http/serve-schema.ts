@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Characters ipgeolocation answers 400 for anywhere in the URL (seed 001's error table): a
+ * key holding one could never be sent, so config rejects it up front. */
+export const FORBIDDEN_URL_CHARACTERS = /[()[\]{}|^`]/;
+
+const apiKey = z
+  .string()
+  .min(1)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces only')
+  .refine((key) => !FORBIDDEN_URL_CHARACTERS.test(key), 'must not contain ( ) [ ] { } | ^ ` (the API answers 400 for them in a URL)');
+
+/** A comma-separated string (from IPRISK_SERVE__API_KEYS=a,b) is read as a list. */
+const apiKeyList = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k.length > 0)
+      : value,
+  z.array(apiKey),
+);
+
+export const MIB = 1024 * 1024;
+
+/**
+ * The `serve` config section: the ipgeolocation-compatible HTTP API (SPEC section 7).
+ * API keys are secrets: prefer `api_keys_file` or the IPRISK_API_KEYS environment variable
+ * (comma-separated) to listing them here. Keys are never logged; logs name them by key id.
+ */
+export const serveSchema = z
+  .strictObject({
+    /** Interface to listen on. The default keeps the API on this machine. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Accepted `apiKey` values. Also: serve.api_keys_file, $IPRISK_API_KEYS, --api-key. */
+    api_keys: apiKeyList.default([]),
+    /** File of API keys, one per line; blank lines and `#` comments ignored. Relative to the config file. */
+    api_keys_file: z.string().min(1).optional(),
+    /** With no key configured, the server refuses to start unless this is true (then no key is asked). */
+    allow_anonymous: z.boolean().default(false),
+    /** Requests per minute per API key (per client address when anonymous); 0 = unlimited. */
+    rate_limit_per_minute: z.number().int().min(0).default(0),
+    /** Largest bulk request body. The default fits 50,000 IPv6 addresses, pretty-printed. */
+    max_body_bytes: z.number().int().min(1024).max(256 * MIB).default(3 * MIB),
+    /** Most `ips` in one bulk request (ipgeolocation's limit is 50,000). */
+    max_bulk_ips: z.number().int().min(1).max(1_000_000).default(50_000),
+    /** Bulk addresses answered per event-loop turn, so one big bulk never stalls other requests. */
+    bulk_chunk_size: z.number().int().min(1).max(100_000).default(2000),
+    /** Time to receive a whole request (headers and body). */
+    request_timeout_ms: z.number().int().min(1000).max(600_000).default(30_000),
+    /** Idle keep-alive connections are closed after this. */
+    keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5000),
+    /** On SIGTERM/SIGINT, in-flight requests get this long to finish before connections are cut. */
+    shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
+  })
+  .prefault({});
+
+export type ServeConfig = z.output<typeof serveSchema>;
+export type ServeConfigInput = z.input<typeof serveSchema>;
