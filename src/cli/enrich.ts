@@ -5,6 +5,8 @@ import { loadConfig } from '../config/load.js';
 import { Enricher } from '../enrich/enricher.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
+import { createRemote } from '../remote/create.js';
+import { createLogger } from '../telemetry/logger.js';
 import { openIndex } from './open-index.js';
 
 interface EnrichOptions {
@@ -38,10 +40,16 @@ export function registerEnrich(program: Command): void {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
       const { index } = await openIndex(opts.index, loaded);
+      // Index misses go to the remote providers when some are configured (SPEC section 6).
+      const remote =
+        config.remote.providers.length > 0
+          ? createRemote(config.remote, { logger: createLogger(), baseDir: loaded.baseDir, weights: config.score })
+          : undefined;
       const enricher = new Enricher({
         index: { current: index },
         extraction: config.enrich,
         maxIndexAgeSecs: config.index.max_age_secs,
+        ...(remote ? { fallback: remote } : {}),
       });
       const alerts = new AlertEngine(config.alerts, { clock: Date.now });
       const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : Number(opts.batchSize);
@@ -55,7 +63,7 @@ export function registerEnrich(program: Command): void {
         batchSize,
         enricher,
         alerts,
-      });
+      }).finally(() => remote?.close());
       if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);
     });
 }

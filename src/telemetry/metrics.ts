@@ -59,6 +59,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     remoteIps: new Counter({ name: 'iprisk_remote_ips_total', help: 'Addresses asked of remote providers', labelNames: ['provider'], registers }),
     remoteCredits: new Counter({ name: 'iprisk_remote_credits_total', help: 'Credits charged by remote providers (X-Credits-Charged)', labelNames: ['provider'], registers }),
+    remoteSkippedIps: new Counter({
+      name: 'iprisk_remote_skipped_ips_total',
+      help: 'Addresses a provider was not asked about, by reason (budget, circuit_open, disabled)',
+      labelNames: ['provider', 'reason'],
+      registers,
+    }),
     circuitState: new Gauge({ name: 'iprisk_remote_circuit_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers }),
     cacheLookups: new Counter({ name: 'iprisk_cache_lookups_total', help: 'Answer cache lookups, hit or miss (stale hits counted as stale)', labelNames: ['result'], registers }),
     cacheEntries: new Gauge({ name: 'iprisk_cache_entries', help: 'Answers held in the cache', registers }),
