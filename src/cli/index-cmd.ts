@@ -1,7 +1,11 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { describeIndex, describeIndexJson } from '../range-index/inspect.js';
 import { readSnapshot, writeSnapshot } from '../range-index/snapshot.js';
+import { errorMessage } from '../errors.js';
+import { runUpdateCommand } from '../update/command.js';
+import { parseDuration } from '../update/duration.js';
 import { buildFromConfig } from './open-index.js';
 
 interface BuildOptions {
@@ -11,8 +15,37 @@ interface BuildOptions {
   quiet?: boolean;
 }
 
+interface UpdateOptions {
+  config: string;
+  output?: string;
+  every?: number;
+  only?: string[];
+  force: boolean;
+  quiet: boolean;
+}
+
+/** Polling a publisher more often than this gains nothing and risks being blocked by it. */
+const MIN_EVERY_MS = 10_000;
+
+function everyOption(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value, '--every');
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err));
+  }
+  if (ms < MIN_EVERY_MS) throw new InvalidArgumentError(`--every: '${value}' is shorter than the 10s minimum`);
+  return ms;
+}
+
+function onlyOption(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`--only: '${value}' names no source`);
+  return [...(previous ?? []), ...names];
+}
+
 export function registerIndex(program: Command): void {
-  const index = program.command('index').description('build and inspect index snapshots');
+  const index = program.command('index').description('build, inspect and update index snapshots');
 
   index
     .command('build')
@@ -38,6 +71,32 @@ export function registerIndex(program: Command): void {
           `  ${problems} lines skipped as malformed; ${data.stats.bogonNetworksClipped} networks clipped to exclude bogon space`,
         ].join('\n') + '\n',
       );
+    });
+
+  index
+    .command('update')
+    .description(
+      'download the feeds of a sources file from their URLs (or the official ones per format), keep the last good copy of any that fails, and rebuild the snapshot',
+    )
+    .requiredOption('-c, --config <file>', 'YAML file with a `sources:` list (paths relative to it; url-only sources go to feeds/ beside it)')
+    .option('-o, --output <file>', 'snapshot file to rebuild (atomically); default: index.path of the config')
+    .option('--every <duration>', 'keep updating, waiting this long between rounds (90s, 30m, 6h, 1d); SIGINT/SIGTERM stop it', everyOption)
+    .option('--only <names>', 'download only these sources (comma-separated); the others are rebuilt from their local copies', onlyOption)
+    .option('--force', 'download in full without conditional requests and rebuild even if nothing changed', false)
+    .option('-q, --quiet', 'print failures and problems only', false)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the snapshot was written or already up to date (feeds that failed keep their last good copy, with a warning); 1 when it could not be built or a single run was interrupted; 2 for an invalid configuration. With --every, SIGINT/SIGTERM end it with 0.',
+    )
+    .action(async (opts: UpdateOptions) => {
+      process.exitCode = await runUpdateCommand({
+        config: opts.config,
+        output: opts.output,
+        everyMs: opts.every,
+        only: opts.only,
+        force: opts.force,
+        quiet: opts.quiet,
+      });
     });
 
   index

@@ -1,0 +1,18 @@
+export { updateSchema, DEFAULT_USER_AGENT } from './update-schema.js';
+export type { UpdateConfig } from './update-schema.js';
+export { DEFAULT_FEED_URLS, CLOUDFLARE_IPV6_URL, NO_DEFAULT_URL, feedUrlOf, noDefaultUrlReason } from './default-urls.js';
+export { planUpdate, feedFileName, FEEDS_FOLDER } from './plan.js';
+export type { FeedPlan, UpdatePlan, PlanOptions } from './plan.js';
+export { download, FeedDownloadError } from './download.js';
+export type { DownloadRequest, DownloadResult, Validators } from './download.js';
+export { updateFeed } from './update-feed.js';
+export type { FeedOutcome, FeedResult, FeedUpdateContext } from './update-feed.js';
+export { runUpdateRound } from './update-round.js';
+export type { UpdateRoundOptions, UpdateRoundReport, RebuildOutcome, ReportLevel } from './update-round.js';
+export { runUpdateCommand, exitStatusOf } from './command.js';
+export type { UpdateCommandOptions } from './command.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { repeatEvery } from './schedule.js';
+export { readFeedState, stateFileOf } from './feed-state.js';
+export type { FeedState } from './feed-state.js';
+export { redactUrl } from './redact-url.js';
