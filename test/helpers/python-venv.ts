@@ -1,0 +1,91 @@
+// A Python virtual environment with the Confluent client, for interop tests that need a
+// consumer (or producer) no one here wrote. Created once per machine and cached under
+// ~/.cache/iprisk/venv/<key>, the key naming the package version and the Python version.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const CONFLUENT_KAFKA_VERSION = '2.16.0';
+const REQUIREMENT = `confluent-kafka[avro,schemaregistry]==${CONFLUENT_KAFKA_VERSION}`;
+// pip resolves and downloads about a dozen wheels (librdkafka is bundled in confluent-kafka's).
+const INSTALL_TIMEOUT_MS = 10 * 60_000;
+const COMPLETE = '.complete';
+
+function run(file: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stderr.trim()}`, { cause: error }));
+      else resolve(stdout);
+    });
+  });
+}
+
+function venvRoot(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'iprisk', 'venv');
+}
+
+/** The real interpreter behind `python3` (pyenv shims included) and its `major.minor`. */
+async function basePython(): Promise<{ executable: string; version: string }> {
+  const command = process.env.PYTHON ?? 'python3';
+  let out: string;
+  try {
+    out = await run(command, ['-c', 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])'], 30_000);
+  } catch (error) {
+    throw new Error(`Python 3 is needed for the interop tests and \`${command}\` does not run (set PYTHON to an interpreter)`, { cause: error });
+  }
+  const [executable, version] = out.trim().split('\n');
+  if (executable === undefined || version === undefined) throw new Error(`\`${command}\` printed no interpreter path and version: ${JSON.stringify(out)}`);
+  return { executable, version };
+}
+
+async function verify(python: string): Promise<void> {
+  const out = await run(
+    python,
+    ['-c', 'import importlib.metadata, confluent_kafka; from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer; print(importlib.metadata.version("confluent-kafka"))'],
+    60_000,
+  );
+  if (out.trim() !== CONFLUENT_KAFKA_VERSION) throw new Error(`${python} imports confluent_kafka ${out.trim()}, not ${CONFLUENT_KAFKA_VERSION}`);
+}
+
+async function create(target: string, base: string): Promise<void> {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // Built aside and renamed into place, so an interrupted or concurrent install is never
+  // mistaken for a finished one. A venv survives the rename: `python -m pip` and the
+  // interpreter find their prefix from pyvenv.cfg beside bin/, not from the creation path.
+  const temp = `${target}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    await run(base, ['-m', 'venv', temp], 120_000);
+    const python = path.join(temp, 'bin', 'python');
+    await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--quiet', REQUIREMENT], INSTALL_TIMEOUT_MS);
+    await verify(python);
+    fs.writeFileSync(path.join(temp, COMPLETE), `${REQUIREMENT}\n`);
+    if (fs.existsSync(target) && !fs.existsSync(path.join(target, COMPLETE))) fs.rmSync(target, { recursive: true, force: true });
+    try {
+      fs.renameSync(temp, target);
+    } catch (error) {
+      if (!fs.existsSync(path.join(target, COMPLETE))) throw error;
+    }
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+let pending: Promise<string> | undefined;
+
+/**
+ * The path of a Python interpreter that has `confluent-kafka[avro,schemaregistry]` installed,
+ * creating its venv on first use (give the calling hook a few minutes for that).
+ */
+export function ensurePythonVenv(): Promise<string> {
+  pending ??= (async () => {
+    const base = await basePython();
+    const target = path.join(venvRoot(), `confluent-kafka-${CONFLUENT_KAFKA_VERSION}-py${base.version}`);
+    if (!fs.existsSync(path.join(target, COMPLETE))) await create(target, base.executable);
+    return path.join(target, 'bin', 'python');
+  })();
+  pending.catch(() => (pending = undefined));
+  return pending;
+}

@@ -1,0 +1,154 @@
+// The Kafka broker and schema registry that integration tests run against, and the vitest
+// globalSetup that provides them (test/integration/kafka/** only; see vitest.config.ts).
+//
+// Order of preference:
+//   1. KAFKA_BROKERS / SCHEMA_REGISTRY_URL from the environment: used as given, nothing started.
+//   2. (extension point) a Docker engine: see `startWithDocker` below.
+//   3. The local JVM stack of scripts/stack.js, on free ports; a stack already running in this
+//      checkout (`npm run stack:up`) is reused and left running.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { REPO_ROOT } from './paths.js';
+import { ensurePythonVenv } from './python-venv.js';
+
+export interface StackEndpoints {
+  /** `host:port` strings, as kafkajs takes them. */
+  brokers: string[];
+  /** The Confluent-compatible base URL, e.g. `http://127.0.0.1:8081/apis/ccompat/v7`. */
+  registryUrl: string;
+  /** True when this call started at least one of the two (and so must stop it). */
+  startedHere: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** In a test: `const { brokers, registryUrl } = inject('stack');` */
+    stack: StackEndpoints;
+  }
+}
+
+type Component = 'kafka' | 'registry';
+
+const STACK_SCRIPT = path.join(REPO_ROOT, 'scripts', 'stack.js');
+// A cold machine downloads about 200 MB from Maven Central before anything starts.
+const UP_TIMEOUT_MS = 15 * 60_000;
+const DOWN_TIMEOUT_MS = 2 * 60_000;
+
+/** What this process started, so teardown stops exactly that and nothing a user started. */
+const startedByThisProcess = new Set<Component>();
+let stopContainers: (() => Promise<void>) | undefined;
+
+function fromEnvironment(): { brokers?: string[]; registryUrl?: string } {
+  const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL?.trim().replace(/\/+$/, '');
+  return {
+    ...(brokers !== undefined && brokers.length > 0 ? { brokers } : {}),
+    ...(registryUrl !== undefined && registryUrl !== '' ? { registryUrl } : {}),
+  };
+}
+
+interface ContainerStack {
+  brokers: string[];
+  registryUrl: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Extension point: where `docker info` succeeds, Kafka and a registry could come from
+ * testcontainers (`@testcontainers/kafka`) instead of local JVMs. Neither testcontainers nor a
+ * Docker engine is available on this project's machines, so this finds nothing and the local
+ * stack is used. An implementation probes `docker info`, starts the missing components and
+ * returns their endpoints with a stop function.
+ */
+function startWithDocker(_components: readonly Component[]): Promise<ContainerStack | undefined> {
+  return Promise.resolve(undefined);
+}
+
+function runStackScript(args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [STACK_SCRIPT, ...args], {
+      cwd: REPO_ROOT,
+      // Free ports unless the caller chose some: a test run must not collide with a stack that
+      // another checkout (or another person on this machine) runs on the default ports.
+      env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? '0', REGISTRY_PORT: process.env.REGISTRY_PORT ?? '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      // Progress (a first-use download takes minutes) shows while the run waits.
+      process.stderr.write(chunk);
+    });
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`node scripts/stack.js ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${stderr.trim()}`));
+    });
+  });
+}
+
+interface UpResult {
+  started: Component[];
+  kafkaBrokers: string | null;
+  registryUrl: string | null;
+}
+
+function parseUp(stdout: string): UpResult {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as UpResult;
+}
+
+/**
+ * Endpoints of a running Kafka and schema registry, starting (and installing on first use)
+ * whatever the environment does not already provide.
+ */
+export async function ensureStack(): Promise<StackEndpoints> {
+  const given = fromEnvironment();
+  const missing: Component[] = [];
+  if (given.brokers === undefined) missing.push('kafka');
+  if (given.registryUrl === undefined) missing.push('registry');
+  if (given.brokers !== undefined && given.registryUrl !== undefined) {
+    return { brokers: given.brokers, registryUrl: given.registryUrl, startedHere: false };
+  }
+  const containers = await startWithDocker(missing);
+  if (containers !== undefined) {
+    stopContainers = containers.stop;
+    return { brokers: given.brokers ?? containers.brokers, registryUrl: given.registryUrl ?? containers.registryUrl, startedHere: true };
+  }
+  const up = parseUp(await runStackScript(['up', ...missing, '--json'], UP_TIMEOUT_MS));
+  for (const component of up.started) startedByThisProcess.add(component);
+  const brokers = given.brokers ?? (up.kafkaBrokers === null ? undefined : [up.kafkaBrokers]);
+  const registryUrl = given.registryUrl ?? up.registryUrl ?? undefined;
+  if (brokers === undefined || registryUrl === undefined) {
+    throw new Error(`scripts/stack.js up reported no ${brokers === undefined ? 'Kafka brokers' : 'registry URL'}: ${JSON.stringify(up)}`);
+  }
+  return { brokers, registryUrl, startedHere: up.started.length > 0 };
+}
+
+/** Stops what `ensureStack` started in this process; a stack found running is left alone. */
+export async function releaseStack(): Promise<void> {
+  const stop = stopContainers;
+  stopContainers = undefined;
+  if (stop !== undefined) await stop();
+  if (startedByThisProcess.size === 0) return;
+  const components = [...startedByThisProcess];
+  startedByThisProcess.clear();
+  await runStackScript(['down', ...components], DOWN_TIMEOUT_MS);
+}
+
+/** vitest globalSetup: start once per test run, provide the endpoints, stop only what started here. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The interop tests' Python venv installs from PyPI while the JVMs start (about 40 s saved on a
+  // cold machine). A failure here is left for the tests that need Python to report.
+  const [stack] = await Promise.all([ensureStack(), ensurePythonVenv().catch(() => undefined)]);
+  project.provide('stack', stack);
+  return releaseStack;
+}
