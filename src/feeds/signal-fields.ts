@@ -1,26 +1,19 @@
+import { FLAG_NAMES } from '../range-index/types.js';
+import type { FlagName } from '../range-index/types.js';
 import type { Signals } from '../security/record.js';
 import { describeJson } from './json-feed.js';
 
 /** Every field a source may supply: the record's own names, less the derived `is_anonymous`. */
 export type SignalField = keyof Signals;
 
-export const BOOLEAN_FIELDS = [
-  'is_tor',
-  'is_proxy',
-  'is_residential_proxy',
-  'is_vpn',
-  'is_relay',
-  'is_known_attacker',
-  'is_bot',
-  'is_spam',
-  'is_cloud_provider',
-] as const satisfies readonly SignalField[];
+/** The record's flags a source may supply: all of them but the derived `is_anonymous`. */
+type BooleanField = Exclude<FlagName, 'is_anonymous'> & SignalField;
+export const BOOLEAN_FIELDS: readonly BooleanField[] = FLAG_NAMES.filter((flag): flag is BooleanField => flag !== 'is_anonymous');
 const SCORE_FIELDS = ['threat_score', 'proxy_confidence_score', 'vpn_confidence_score'] as const satisfies readonly SignalField[];
 const NAME_LIST_FIELDS = ['proxy_provider_names', 'vpn_provider_names'] as const satisfies readonly SignalField[];
 const DATE_FIELDS = ['proxy_last_seen', 'vpn_last_seen'] as const satisfies readonly SignalField[];
 const NAME_FIELDS = ['relay_provider_name', 'cloud_provider_name'] as const satisfies readonly SignalField[];
 
-type BooleanField = (typeof BOOLEAN_FIELDS)[number];
 type ScoreField = (typeof SCORE_FIELDS)[number];
 type NameListField = (typeof NAME_LIST_FIELDS)[number];
 type DateField = (typeof DATE_FIELDS)[number];

@@ -1,12 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import type { LookupAnswer, LookupProvider, PublicIp } from '../enrich/lookup-provider.js';
 import { IpriskError } from '../errors.js';
+import { sleep } from '../net/retry.js';
+import { FLAG_NAMES } from '../range-index/types.js';
 import type { SecurityRecord } from '../security/record.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RemoteChain } from './chain.js';
 import type { CacheConfig, OnRemoteFailure } from './remote-schema.js';
-import { sleep } from './retry.js';
 import type { LookupOptions, LookupReason, Outcomes, ProviderStatus, UnansweredReason } from './types.js';
 import { isTransient } from './types.js';
 
@@ -30,22 +31,9 @@ interface Entry {
 /** Per entry beyond its JSON: key, object headers, the LRU's own bookkeeping. Rough on purpose. */
 const ENTRY_OVERHEAD_BYTES = 160;
 
-const BOOLEAN_KEYS = [
-  'is_tor',
-  'is_proxy',
-  'is_residential_proxy',
-  'is_vpn',
-  'is_relay',
-  'is_anonymous',
-  'is_known_attacker',
-  'is_bot',
-  'is_spam',
-  'is_cloud_provider',
-] as const;
-
 /** An answer with no flag and score 0 (what ipgeolocation returns for a clean address). */
 export function isClean(security: Readonly<SecurityRecord>): boolean {
-  return security.threat_score === 0 && BOOLEAN_KEYS.every((k) => !security[k]);
+  return security.threat_score === 0 && FLAG_NAMES.every((k) => !security[k]);
 }
 
 export interface CachedRemoteOptions {

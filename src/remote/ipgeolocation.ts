@@ -1,21 +1,11 @@
 import type { PublicIp } from '../enrich/lookup-provider.js';
+import { BOOLEAN_FIELDS } from '../feeds/signal-fields.js';
 import type { SecurityRecord, Signals } from '../security/record.js';
 import type { ScoreWeights } from '../security/score.js';
 import { clampScore, mergeSignals } from '../security/score.js';
 import type { Definitive, Protocol, ProtocolRequest, ReadResult } from './protocol.js';
 import { askedIndex, canonicalIp, isRecord, parseJson, redactSecret } from './protocol.js';
 
-const BOOLEAN_FIELDS = [
-  'is_tor',
-  'is_proxy',
-  'is_residential_proxy',
-  'is_vpn',
-  'is_relay',
-  'is_known_attacker',
-  'is_bot',
-  'is_spam',
-  'is_cloud_provider',
-] as const;
 const SCORE_FIELDS = ['proxy_confidence_score', 'vpn_confidence_score'] as const;
 const TEXT_FIELDS = ['proxy_last_seen', 'vpn_last_seen', 'relay_provider_name', 'cloud_provider_name'] as const;
 const LIST_FIELDS = ['proxy_provider_names', 'vpn_provider_names'] as const;

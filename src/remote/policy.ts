@@ -1,6 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { PublicIp } from '../enrich/lookup-provider.js';
 import { IpriskError } from '../errors.js';
+import { backoffMs, parseRetryAfter, sleep } from '../net/retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { CIRCUIT_GAUGE, CircuitBreaker } from './breaker.js';
@@ -10,7 +11,6 @@ import { TransportError, headerValue } from './http.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import type { Definitive, Protocol, ProtocolRequest } from './protocol.js';
 import type { AskMode } from './remote-schema.js';
-import { fullJitterMs, retryAfterMs, sleep } from './retry.js';
 import type { LookupReason, Outcomes, ProviderStatus, RemoteProvider, UnansweredReason } from './types.js';
 
 export interface PolicyOptions {
@@ -222,7 +222,7 @@ export class PolicedProvider implements RemoteProvider {
         this.mark(out, pending, 'error');
         return;
       }
-      await sleep(waitMs ?? fullJitterMs(attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random), this.closing.signal);
+      await sleep(waitMs ?? backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, 'full', this.random), this.closing.signal);
       if (this.closing.signal.aborted) {
         this.mark(out, pending, 'error');
         return;
@@ -265,7 +265,7 @@ export class PolicedProvider implements RemoteProvider {
     }
     if (status === 401 || status === 403) return this.unauthorized(status, this.detail(response));
     if (status === 429) {
-      const wait = retryAfterMs(headerValue(response.headers, 'retry-after'), this.clock(), this.options.retryAfterMaxMs);
+      const wait = parseRetryAfter(headerValue(response.headers, 'retry-after'), this.clock(), this.options.retryAfterMaxMs);
       return this.failed('rate_limited', request, this.detail(response), wait);
     }
     if (status >= 500 || status === 499) return this.failed('server_error', request, this.detail(response), undefined);

@@ -3,8 +3,17 @@ import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { IpriskError, errorMessage } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { backoffMs, parseRetryAfter, sleep } from '../net/retry.js';
 import { redactUrl } from './redact-url.js';
-import { MAX_RETRY_AFTER_MS, backoffMs, parseRetryAfter, sleep } from './retry.js';
+
+/** The longest a retry waits, whatever the attempt number. */
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * A server asking for a longer pause than this (Retry-After) gets it at the next round, not
+ * by holding the round open: the other feeds and the rebuild should not wait on one publisher.
+ */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** What a previous download left: sent back as If-None-Match / If-Modified-Since. */
 export interface Validators {
@@ -207,7 +216,8 @@ export async function download(req: DownloadRequest): Promise<DownloadResult> {
           attempts,
         });
       }
-      const delayMs = error.retryAfterMs ?? backoffMs(tries, req.backoffBaseMs);
+      // Equal jitter: feeds failing together (a network blip) do not retry in lockstep, yet never at once.
+      const delayMs = error.retryAfterMs ?? backoffMs(tries, req.backoffBaseMs, MAX_BACKOFF_MS, 'equal');
       req.onRetry?.(error, delayMs, attempts);
       await sleep(delayMs, req.signal);
       if (req.signal?.aborted) throw new FeedDownloadError('FEED_DOWNLOAD_FAILED', `download of ${redactUrl(req.url)} aborted`, { aborted: true });

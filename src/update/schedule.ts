@@ -1,4 +1,4 @@
-import { sleep } from './retry.js';
+import { sleep } from '../net/retry.js';
 
 /**
  * Runs `round` now and then again `intervalMs` after each one ends, until `signal` aborts

@@ -1,38 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SECURITY_FIELDS } from '../../src/security/record.js';
 import { iprisk } from '../helpers/cli.js';
+import { SEED_34, SEED_34_EXCLUDES, SEED_34_FIELDS, SEED_35, SEED_CLOUDFLARE_BULK, SEED_RESIDENTIAL_PROXY } from '../helpers/seed-answers.js';
 
-// Expected answers are ipgeolocation's own published responses (seed 001, API reference).
-const SEED_2_56_188_34 = {
-  ip: '2.56.188.34',
-  security: {
-    threat_score: 80,
-    is_tor: false,
-    is_proxy: true,
-    proxy_provider_names: ['Zyte Proxy'],
-    proxy_confidence_score: 80,
-    proxy_last_seen: '2025-12-12',
-    is_residential_proxy: true,
-    is_vpn: true,
-    vpn_provider_names: ['Nord VPN'],
-    vpn_confidence_score: 80,
-    vpn_last_seen: '2026-01-19',
-    is_relay: false,
-    relay_provider_name: '',
-    is_anonymous: true,
-    is_known_attacker: true,
-    is_bot: false,
-    is_spam: false,
-    is_cloud_provider: true,
-    cloud_provider_name: 'Packethub S.A.',
-  },
-};
-
+// Expected answers are ipgeolocation's own published responses (test/helpers/seed-answers.ts).
 describe('iprisk lookup on the bundled sample index', () => {
   it('prints one IP exactly as the seed response, fields in order', () => {
     const { status, stdout } = iprisk(['lookup', '2.56.188.34']);
     expect(status).toBe(0);
-    expect(stdout.trim()).toBe(JSON.stringify(SEED_2_56_188_34));
+    expect(stdout.trim()).toBe(JSON.stringify(SEED_34));
   });
 
   it('prints several IPs as an array in the given order, with bulk message objects for bogons', () => {
@@ -40,25 +16,20 @@ describe('iprisk lookup on the bundled sample index', () => {
     expect(status).toBe(0);
     const answers = JSON.parse(stdout) as { ip?: string; message?: string; security?: Record<string, unknown> }[];
     expect(answers[0]).toEqual({ message: "'10.0.0.0' is a bogon IP address." });
-    expect(answers[1]?.security).toMatchObject({ threat_score: 35, is_known_attacker: true, cloud_provider_name: 'Packethub S.A.' });
-    expect(answers[2]?.security).toMatchObject({ threat_score: 5, is_cloud_provider: true, cloud_provider_name: 'Cloudflare, Inc.' });
+    expect(answers[1]).toEqual(SEED_35);
+    expect(answers[2]).toEqual(SEED_CLOUDFLARE_BULK[2]);
     expect(Object.keys(answers[2]?.security ?? {})).toEqual([...SECURITY_FIELDS]);
   });
 
   it('applies --fields and --excludes as the seed examples do', () => {
-    expect(JSON.parse(iprisk(['lookup', '--fields', 'security.threat_score', '2.56.188.34']).stdout)).toEqual({
-      ip: '2.56.188.34',
-      security: { threat_score: 80 },
-    });
-    const excluded = JSON.parse(iprisk(['lookup', '--excludes', 'security.is_tor,security.is_cloud_provider', '2.56.188.34']).stdout) as {
-      security: Record<string, unknown>;
-    };
-    expect(Object.keys(excluded.security)).toEqual(SECURITY_FIELDS.filter((f) => f !== 'is_tor' && f !== 'is_cloud_provider'));
+    expect(JSON.parse(iprisk(['lookup', '--fields', 'security.threat_score', '2.56.188.34']).stdout)).toEqual(SEED_34_FIELDS);
+    const excluded = iprisk(['lookup', '--excludes', 'security.is_tor,security.is_cloud_provider', '2.56.188.34']).stdout;
+    expect(excluded.trim()).toBe(JSON.stringify(SEED_34_EXCLUDES));
   });
 
   it('answers the residential proxy example with score 45', () => {
     const { stdout } = iprisk(['lookup', '152.58.153.65']);
-    expect((JSON.parse(stdout) as { security: unknown }).security).toMatchObject({ threat_score: 45, is_residential_proxy: true, proxy_provider_names: ['922 Proxy'] });
+    expect(JSON.parse(stdout)).toEqual(SEED_RESIDENTIAL_PROXY);
   });
 
   it('exits 1 and says so when an entry is not an IP address', () => {

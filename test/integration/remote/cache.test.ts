@@ -1,18 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IpriskError } from '../../../src/errors.js';
-import { FaultServer } from '../../helpers/fault-server.js';
-import type { Harness } from './support.js';
-import { harness, metricValue, provider, pubs } from './support.js';
+import { closedAfterEach, metricValue, provider, pubs } from './support.js';
 
-let server: FaultServer | undefined;
-let h: Harness | undefined;
-
-afterEach(async () => {
-  await h?.remote.close();
-  await server?.close();
-  h = undefined;
-  server = undefined;
-});
+const { faultServer, harness } = closedAfterEach();
 
 const table = {
   '8.8.8.8': { is_vpn: true, threat_score: 30 },
@@ -21,8 +11,8 @@ const table = {
 
 describe('the answer cache', () => {
   it('serves answers from the cache for ttl_secs, clean answers and "nothing known" for clean_ttl_secs', async () => {
-    server = await FaultServer.start({ table });
-    h = harness({ cache: { ttl_secs: 100, clean_ttl_secs: 10 }, providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
+    const server = await faultServer({ table });
+    const h = harness({ cache: { ttl_secs: 100, clean_ttl_secs: 10 }, providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
     const ips = pubs('8.8.8.8', '1.1.1.1', '9.9.9.9');
     const first = await h.remote.resolve(ips);
     expect(first.get('8.8.8.8')).toMatchObject({ kind: 'answer', answer: { source: 'remote' } });
@@ -50,8 +40,8 @@ describe('the answer cache', () => {
   });
 
   it('serves an expired answer marked stale while the provider is down, until stale_serve_secs have passed', async () => {
-    server = await FaultServer.start({ table });
-    h = harness({ cache: { ttl_secs: 10, stale_serve_secs: 100 }, providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({ table });
+    const h = harness({ cache: { ttl_secs: 10, stale_serve_secs: 100 }, providers: [provider('ipgeolocation', server.url)] });
     await h.remote.resolve(pubs('8.8.8.8'));
     server.failAll({ kind: 'status', status: 502 });
 
@@ -67,13 +57,13 @@ describe('the answer cache', () => {
   });
 
   it('makes one request per address for concurrent lookups of overlapping batches', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
     server.fail({ kind: 'hold', release: held });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
 
     const a = h.remote.lookup(pubs('8.8.8.8', '1.1.1.1'));
     const b = h.remote.lookup(pubs('1.1.1.1', '8.8.8.8', '4.4.4.4', '4.4.4.4'));
@@ -93,13 +83,13 @@ describe('the answer cache', () => {
   });
 
   it('shares a failure with the callers that waited on it instead of asking again at once', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
     server.fail([{ kind: 'hold', release: held }, { kind: 'status', status: 500 }]);
-    h = harness({ providers: [provider('ipgeolocation', server.url)] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url)] });
     const a = h.remote.resolve(pubs('8.8.8.8'));
     const b = h.remote.resolve(pubs('8.8.8.8'));
     await server.waitForRequests(1);
@@ -112,8 +102,8 @@ describe('the answer cache', () => {
   });
 
   it('stays within max_entries and max_bytes, counting evictions', async () => {
-    server = await FaultServer.start({});
-    h = harness({ cache: { max_entries: 3 }, providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({});
+    let h = harness({ cache: { max_entries: 3 }, providers: [provider('ipgeolocation', server.url)] });
     await h.remote.resolve(pubs('1.0.0.1', '1.0.0.2', '1.0.0.3', '1.0.0.4', '1.0.0.5'));
     expect(h.remote.size).toBe(3);
     expect(await metricValue(h.metrics.cacheEvictions)).toBe(2);
@@ -129,9 +119,9 @@ describe('the answer cache', () => {
 
 describe('on_remote_failure: block', () => {
   it('waits for the provider to recover, then answers', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     server.failAll({ kind: 'status', status: 503 });
-    h = harness({ on_remote_failure: 'block', block_max_wait_ms: 10_000, block_retry_ms: 10, providers: [provider('ipgeolocation', server.url)] });
+    const h = harness({ on_remote_failure: 'block', block_max_wait_ms: 10_000, block_retry_ms: 10, providers: [provider('ipgeolocation', server.url)] });
     const pending = h.remote.lookup(pubs('8.8.8.8'));
     await server.waitForRequests(3);
     server.heal();
@@ -141,9 +131,9 @@ describe('on_remote_failure: block', () => {
   });
 
   it('rejects with REMOTE_UNAVAILABLE (canRetry) once block_max_wait_ms has passed', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     server.failAll({ kind: 'reset' });
-    h = harness({ on_remote_failure: 'block', block_max_wait_ms: 100, block_retry_ms: 20, providers: [provider('ipgeolocation', server.url)] });
+    const h = harness({ on_remote_failure: 'block', block_max_wait_ms: 100, block_retry_ms: 20, providers: [provider('ipgeolocation', server.url)] });
     const error = await h.remote.lookup(pubs('8.8.8.8')).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(IpriskError);
@@ -153,8 +143,8 @@ describe('on_remote_failure: block', () => {
   });
 
   it('serves a stale answer rather than blocking, and never blocks on the budget', async () => {
-    server = await FaultServer.start({ table });
-    h = harness({
+    const server = await faultServer({ table });
+    const h = harness({
       on_remote_failure: 'block',
       block_max_wait_ms: 60_000,
       cache: { ttl_secs: 10 },
@@ -170,9 +160,9 @@ describe('on_remote_failure: block', () => {
   });
 
   it('ends a blocked lookup when the remote is closed', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 500 });
-    h = harness({ on_remote_failure: 'block', block_max_wait_ms: 600_000, block_retry_ms: 60_000, providers: [provider('ipgeolocation', server.url)] });
+    const h = harness({ on_remote_failure: 'block', block_max_wait_ms: 600_000, block_retry_ms: 60_000, providers: [provider('ipgeolocation', server.url)] });
     const pending = h.remote.lookup(pubs('8.8.8.8')).catch((err: unknown) => err);
     await server.waitForRequests(1);
     await h.remote.close();
@@ -191,7 +181,7 @@ describe('nothing is lost', () => {
       ips.push(ip);
       rows[ip] = i % 7 === 0 ? { message: `'${ip}' is a bogon IP address.` } : { threat_score: i, is_spam: true };
     }
-    server = await FaultServer.start({ table: rows });
+    const server = await faultServer({ table: rows });
     server.fail(
       { kind: 'partial', drop: ['11.0.2.2', '11.0.3.3'], extra: ['11.0.99.99'], reverse: true },
       { kind: 'reset' },
@@ -199,7 +189,7 @@ describe('nothing is lost', () => {
       { kind: 'malformed' },
       { kind: 'partial', drop: ['11.0.30.30'] },
     );
-    h = harness({
+    const h = harness({
       cache: { max_entries: 10 },
       providers: [provider('ipgeolocation', server.url, { max_ips_per_request: 8, retries: 1, concurrency: 3, budget_ips_per_minute: 50 })],
     });

@@ -7,23 +7,16 @@ import { registerEnrich } from '../../../src/cli/enrich.js';
 import { DEFAULT_IP_FIELDS } from '../../../src/config/schema.js';
 import { Enricher } from '../../../src/enrich/enricher.js';
 import { indexOf, sourceOf } from '../../helpers/build-index.js';
-import { FaultServer } from '../../helpers/fault-server.js';
-import type { Harness } from './support.js';
-import { harness, provider } from './support.js';
+import { closedAfterEach, provider } from './support.js';
 
 const extraction = { ip_fields: [...DEFAULT_IP_FIELDS], xff_field: 'x_forwarded_for', trusted_proxies: [] };
 const index = indexOf([sourceOf('tor', [['185.220.101.0/24', { is_tor: true }]])]);
 
-let server: FaultServer | undefined;
-let h: Harness | undefined;
+const { faultServer, harness } = closedAfterEach();
 let dir: string | undefined;
 
-afterEach(async () => {
-  await h?.remote.close();
-  await server?.close();
+afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
-  h = undefined;
-  server = undefined;
   dir = undefined;
 });
 
@@ -38,8 +31,8 @@ const events = [
 
 describe('the enricher with the remote fallback', () => {
   it('attaches remote answers to index misses and cached ones on the next batch', async () => {
-    server = await FaultServer.start({ table: { '8.8.8.8': { is_vpn: true, threat_score: 30 } } });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
+    const server = await faultServer({ table: { '8.8.8.8': { is_vpn: true, threat_score: 30 } } });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
     const enricher = new Enricher({ index: { current: index }, extraction, fallback: h.remote });
     const out = await enricher.enrich(events);
 
@@ -54,9 +47,9 @@ describe('the enricher with the remote fallback', () => {
   });
 
   it('keeps going when the remote fails (pass): misses go out with source none, nothing is dropped', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'reset' });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1 })] });
     const enricher = new Enricher({ index: { current: index }, extraction, fallback: h.remote });
     const out = await enricher.enrich(events);
 
@@ -67,8 +60,8 @@ describe('the enricher with the remote fallback', () => {
   });
 
   it('marks an answer served from an expired cache entry as stale in the enrichment', async () => {
-    server = await FaultServer.start({ table: { '8.8.8.8': { is_vpn: true, threat_score: 30 } } });
-    h = harness({ cache: { ttl_secs: 1 }, providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({ table: { '8.8.8.8': { is_vpn: true, threat_score: 30 } } });
+    const h = harness({ cache: { ttl_secs: 1 }, providers: [provider('ipgeolocation', server.url)] });
     const enricher = new Enricher({ index: { current: index }, extraction, fallback: h.remote });
     await enricher.enrich([{ client_ip: '8.8.8.8' }]);
     server.failAll({ kind: 'status', status: 500 });
@@ -82,7 +75,7 @@ describe('the enricher with the remote fallback', () => {
 
 describe('iprisk enrich with remote providers configured', () => {
   it('asks the configured provider for index misses and writes its answers', async () => {
-    server = await FaultServer.start({ apiKey: 'file-key', table: { '8.8.8.8': { is_spam: true, threat_score: 15 } } });
+    const server = await faultServer({ apiKey: 'file-key', table: { '8.8.8.8': { is_spam: true, threat_score: 15 } } });
     dir = mkdtempSync(path.join(tmpdir(), 'iprisk-remote-'));
     writeFileSync(path.join(dir, 'key.txt'), 'file-key\n');
     const config = path.join(dir, 'iprisk.yaml');

@@ -1,39 +1,29 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IpriskError } from '../../../src/errors.js';
 import { emptySecurity } from '../../../src/security/record.js';
-import { FaultServer } from '../../helpers/fault-server.js';
-import type { Harness } from './support.js';
-import { harness, metricValue, provider, pubs } from './support.js';
+import { closedAfterEach, metricValue, provider, pubs } from './support.js';
 
-let server: FaultServer | undefined;
-let h: Harness | undefined;
-
-afterEach(async () => {
-  await h?.remote.close();
-  await server?.close();
-  h = undefined;
-  server = undefined;
-});
+const { faultServer, harness } = closedAfterEach();
 
 const VPN = { is_vpn: true, threat_score: 30, vpn_provider_names: ['Nord VPN'] };
 
 describe('retries', () => {
   it('retries a reset connection, a 500 and a malformed body, then answers', async () => {
-    server = await FaultServer.start({ table: { '8.8.8.8': VPN } });
+    const server = await faultServer({ table: { '8.8.8.8': VPN } });
     server.fail({ kind: 'reset' }, { kind: 'status', status: 500 }, { kind: 'malformed' });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 3 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 3 })] });
     const answers = await h.remote.lookup(pubs('8.8.8.8'));
 
     expect(answers.get('8.8.8.8')?.security).toMatchObject(VPN);
     expect(server.requests.map((r) => r.fault)).toEqual(['reset', 'status', 'malformed', null]);
-    const outcome = (o: string): Promise<number> => metricValue(h!.metrics.remoteRequests, { provider: 'ipgeolocation', outcome: o });
+    const outcome = (o: string): Promise<number> => metricValue(h.metrics.remoteRequests, { provider: 'ipgeolocation', outcome: o });
     expect([await outcome('network'), await outcome('server_error'), await outcome('malformed'), await outcome('ok')]).toEqual([1, 1, 1, 1]);
   });
 
   it('retries a request that timed out', async () => {
-    server = await FaultServer.start({ table: { '8.8.8.8': VPN } });
+    const server = await faultServer({ table: { '8.8.8.8': VPN } });
     server.fail({ kind: 'delay', ms: 3_000 });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, timeout_ms: 300 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, timeout_ms: 300 })] });
     const answers = await h.remote.lookup(pubs('8.8.8.8'));
 
     expect(answers.get('8.8.8.8')?.security.is_vpn).toBe(true);
@@ -42,9 +32,9 @@ describe('retries', () => {
   });
 
   it('gives up after `retries` further attempts and leaves the addresses unanswered', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 503 });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 2 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 2 })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1'));
 
     expect(server.requests).toHaveLength(3);
@@ -57,9 +47,9 @@ describe('retries', () => {
   });
 
   it('never logs the IPQS key that sits in its request path', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 500, body: 'upstream said: bad key test-key-123' });
-    h = harness({ providers: [provider('ipqs', server.url, { retries: 1 })] });
+    const h = harness({ providers: [provider('ipqs', server.url, { retries: 1 })] });
     await h.remote.resolve(pubs('8.8.8.8'));
 
     expect(server.requests).toHaveLength(2);
@@ -68,12 +58,12 @@ describe('retries', () => {
   });
 
   it('waits as long as Retry-After says on a 429, cut to retry_after_max_ms', async () => {
-    server = await FaultServer.start({ table: { '8.8.8.8': VPN } });
+    const server = await faultServer({ table: { '8.8.8.8': VPN } });
     // One hour asked for; the cap holds the wait to 150 ms. Jitter is 0, so any wait is Retry-After's.
     server.fail({ kind: 'rate_limit', retryAfter: '3600' });
     const at: number[] = [];
     server.on('request', () => at.push(performance.now()));
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, retry_after_max_ms: 150 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, retry_after_max_ms: 150 })] });
     const answers = await h.remote.lookup(pubs('8.8.8.8'));
 
     expect(answers.get('8.8.8.8')?.security.is_vpn).toBe(true);
@@ -84,9 +74,9 @@ describe('retries', () => {
   });
 
   it('does not retry other 4xx answers', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 400, body: '{"message":"bad request"}' });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 3, single_ip_endpoint: false })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 3, single_ip_endpoint: false })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1'));
 
     expect(server.requests).toHaveLength(1);
@@ -95,9 +85,9 @@ describe('retries', () => {
   });
 
   it('splits a bulk request the provider finds too large (413) and asks the halves', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.fail({ kind: 'status', status: 413 });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { single_ip_endpoint: false })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1', '9.9.9.9'));
 
     expect(server.requests.map((r) => r.ips)).toEqual([['8.8.8.8', '1.1.1.1', '9.9.9.9'], ['8.8.8.8', '1.1.1.1'], ['9.9.9.9']]);
@@ -115,9 +105,9 @@ describe('partial bulk answers', () => {
   };
 
   it('never gives an address another address\'s answer when entries are missing, reordered or unasked', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     server.fail({ kind: 'partial', drop: ['1.1.1.1'], extra: ['5.5.5.5'], reverse: true });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 0 })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 0 })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1', '9.9.9.9', '4.4.4.4'));
 
     expect(resolved.get('8.8.8.8')).toMatchObject({ kind: 'answer', answer: { security: { is_tor: true, threat_score: 40 } } });
@@ -129,9 +119,9 @@ describe('partial bulk answers', () => {
   });
 
   it('asks again, within the retries, for the addresses an answer left out', async () => {
-    server = await FaultServer.start({ table });
+    const server = await faultServer({ table });
     server.fail({ kind: 'partial', drop: ['1.1.1.1', '4.4.4.4'] });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, single_ip_endpoint: false })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { retries: 1, single_ip_endpoint: false })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1', '9.9.9.9', '4.4.4.4'));
 
     expect(server.requests.map((r) => r.ips)).toEqual([['8.8.8.8', '1.1.1.1', '9.9.9.9', '4.4.4.4'], ['1.1.1.1', '4.4.4.4']]);
@@ -142,10 +132,10 @@ describe('partial bulk answers', () => {
 
 describe('the circuit breaker', () => {
   it('opens after failure_threshold failures, refuses without requests, half-opens after open_ms and closes on success', async () => {
-    server = await FaultServer.start({ table: { '4.4.4.4': VPN } });
+    const server = await faultServer({ table: { '4.4.4.4': VPN } });
     server.failAll({ kind: 'status', status: 500 });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { breaker: { failure_threshold: 3, open_ms: 10_000 } })] });
-    const circuit = (): Promise<number> => metricValue(h!.metrics.circuitState, { provider: 'ipgeolocation' });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { breaker: { failure_threshold: 3, open_ms: 10_000 } })] });
+    const circuit = (): Promise<number> => metricValue(h.metrics.circuitState, { provider: 'ipgeolocation' });
 
     for (const ip of ['8.8.8.8', '1.1.1.1', '9.9.9.9']) await h.remote.resolve(pubs(ip));
     expect(server.requests).toHaveLength(3);
@@ -175,9 +165,9 @@ describe('the circuit breaker', () => {
   });
 
   it('lets exactly one trial through while half-open', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 500 });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { concurrency: 4, max_ips_per_request: 1, single_ip_endpoint: false, breaker: { failure_threshold: 1, open_ms: 1_000 } })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { concurrency: 4, max_ips_per_request: 1, single_ip_endpoint: false, breaker: { failure_threshold: 1, open_ms: 1_000 } })] });
     await h.remote.resolve(pubs('8.8.8.8'));
     expect(h.remote.status()[0]?.circuit).toBe('open');
     server.heal();
@@ -192,8 +182,8 @@ describe('the circuit breaker', () => {
 
 describe('the budget', () => {
   it('asks at most budget_ips_per_minute addresses and leaves the rest unanswered without a request', async () => {
-    server = await FaultServer.start({});
-    h = harness({ providers: [provider('ipgeolocation', server.url, { budget_ips_per_minute: 3 })] });
+    const server = await faultServer({});
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { budget_ips_per_minute: 3 })] });
     const first = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1', '9.9.9.9', '4.4.4.4', '5.5.5.5'));
 
     expect(server.requests.flatMap((r) => r.ips)).toEqual(['8.8.8.8', '1.1.1.1', '9.9.9.9']);
@@ -215,8 +205,8 @@ describe('the budget', () => {
 
 describe('a refused key', () => {
   it('disables the provider on 401 with REMOTE_UNAUTHORIZED, logged once at error level, with no further requests', async () => {
-    server = await FaultServer.start({ apiKey: 'the-right-key' });
-    h = harness({ providers: [provider('ipgeolocation', server.url, { api_key: 'a-wrong-key', retries: 3 })] });
+    const server = await faultServer({ apiKey: 'the-right-key' });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { api_key: 'a-wrong-key', retries: 3 })] });
     const first = await h.remote.resolve(pubs('8.8.8.8'));
     const second = await h.remote.resolve(pubs('1.1.1.1', '9.9.9.9'));
 
@@ -233,9 +223,9 @@ describe('a refused key', () => {
   });
 
   it('treats 403 the same way, and under on_remote_failure: block rejects with REMOTE_UNAUTHORIZED at once', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     server.failAll({ kind: 'status', status: 403, body: '{"message":"account locked"}' });
-    h = harness({ on_remote_failure: 'block', block_max_wait_ms: 60_000, providers: [provider('ipgeolocation', server.url)] });
+    const h = harness({ on_remote_failure: 'block', block_max_wait_ms: 60_000, providers: [provider('ipgeolocation', server.url)] });
     const error = await h.remote.lookup(pubs('8.8.8.8')).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(IpriskError);
@@ -247,41 +237,33 @@ describe('a refused key', () => {
 
 describe('a chain of providers', () => {
   it('asks the next provider only for what the first left unanswered or did not know', async () => {
-    const first = await FaultServer.start({ table: { '8.8.8.8': VPN, '9.9.9.9': { message: "'9.9.9.9' is not known here." } } });
-    server = await FaultServer.start({ table: { '9.9.9.9': { is_tor: true, threat_score: 40 }, '1.1.1.1': { is_spam: true, threat_score: 15 } } });
-    try {
-      first.fail({ kind: 'partial', drop: ['1.1.1.1'] });
-      h = harness({ providers: [provider('ipgeolocation', first.url), provider('iprisk', server.url)] });
-      const answers = await h.remote.lookup(pubs('8.8.8.8', '9.9.9.9', '1.1.1.1'));
+    const first = await faultServer({ table: { '8.8.8.8': VPN, '9.9.9.9': { message: "'9.9.9.9' is not known here." } } });
+    const server = await faultServer({ table: { '9.9.9.9': { is_tor: true, threat_score: 40 }, '1.1.1.1': { is_spam: true, threat_score: 15 } } });
+    first.fail({ kind: 'partial', drop: ['1.1.1.1'] });
+    const h = harness({ providers: [provider('ipgeolocation', first.url), provider('iprisk', server.url)] });
+    const answers = await h.remote.lookup(pubs('8.8.8.8', '9.9.9.9', '1.1.1.1'));
 
-      expect(answers.get('8.8.8.8')?.security).toMatchObject({ is_vpn: true });
-      expect(answers.get('9.9.9.9')?.security).toMatchObject({ is_tor: true });
-      expect(answers.get('1.1.1.1')?.security).toMatchObject({ is_spam: true });
-      expect(server.requests.flatMap((r) => r.ips)).toEqual(['9.9.9.9', '1.1.1.1']);
-    } finally {
-      await first.close();
-    }
+    expect(answers.get('8.8.8.8')?.security).toMatchObject({ is_vpn: true });
+    expect(answers.get('9.9.9.9')?.security).toMatchObject({ is_tor: true });
+    expect(answers.get('1.1.1.1')?.security).toMatchObject({ is_spam: true });
+    expect(server.requests.flatMap((r) => r.ips)).toEqual(['9.9.9.9', '1.1.1.1']);
   });
 
   it('asks for stale index answers only the providers set to ask: stale', async () => {
-    const missOnly = await FaultServer.start({});
-    server = await FaultServer.start({ table: { '8.8.8.8': VPN } });
-    try {
-      h = harness({ providers: [provider('ipgeolocation', missOnly.url), provider('iprisk', server.url, { ask: 'stale' })] });
-      expect(h.remote.asksWhenStale).toBe(true);
-      const answers = await h.remote.lookup(pubs('8.8.8.8'), { reason: 'stale' });
+    const missOnly = await faultServer({});
+    const server = await faultServer({ table: { '8.8.8.8': VPN } });
+    const h = harness({ providers: [provider('ipgeolocation', missOnly.url), provider('iprisk', server.url, { ask: 'stale' })] });
+    expect(h.remote.asksWhenStale).toBe(true);
+    const answers = await h.remote.lookup(pubs('8.8.8.8'), { reason: 'stale' });
 
-      expect(answers.get('8.8.8.8')?.security.is_vpn).toBe(true);
-      expect(missOnly.requests).toHaveLength(0);
-      expect(server.requests).toHaveLength(1);
-    } finally {
-      await missOnly.close();
-    }
+    expect(answers.get('8.8.8.8')?.security.is_vpn).toBe(true);
+    expect(missOnly.requests).toHaveLength(0);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('answers with the defaults record when a provider knows the address is clean, and stops there', async () => {
-    server = await FaultServer.start({});
-    h = harness({ providers: [provider('iprisk', server.url)] });
+    const server = await faultServer({});
+    const h = harness({ providers: [provider('iprisk', server.url)] });
     const answers = await h.remote.lookup(pubs('8.8.8.8'));
     expect(answers.get('8.8.8.8')?.security).toEqual(emptySecurity());
   });

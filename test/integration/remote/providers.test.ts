@@ -1,53 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptySecurity } from '../../../src/security/record.js';
-import { FaultServer } from '../../helpers/fault-server.js';
-import type { Harness } from './support.js';
-import { harness, metricValue, provider, pubs } from './support.js';
+import { SEED_34 as SEED_34_ANSWER, SEED_35 as SEED_35_ANSWER } from '../../helpers/seed-answers.js';
+import { closedAfterEach, metricValue, provider, pubs } from './support.js';
 
-/** The seed's bulk example answers (seed 001, "Bulk lookup request"). */
-const SEED_34 = {
-  threat_score: 80,
-  is_tor: false,
-  is_proxy: true,
-  proxy_provider_names: ['Zyte Proxy'],
-  proxy_confidence_score: 80,
-  proxy_last_seen: '2025-12-12',
-  is_residential_proxy: true,
-  is_vpn: true,
-  vpn_provider_names: ['Nord VPN'],
-  vpn_confidence_score: 80,
-  vpn_last_seen: '2026-01-19',
-  is_relay: false,
-  relay_provider_name: '',
-  is_anonymous: true,
-  is_known_attacker: true,
-  is_bot: false,
-  is_spam: false,
-  is_cloud_provider: true,
-  cloud_provider_name: 'Packethub S.A.',
-};
-const SEED_35 = {
-  ...emptySecurity(),
-  threat_score: 35,
-  is_known_attacker: true,
-  is_cloud_provider: true,
-  cloud_provider_name: 'Packethub S.A.',
-};
+// The seed's bulk example answers (seed 001, "1. Bulk lookup request"), security objects only.
+const SEED_34 = SEED_34_ANSWER.security;
+const SEED_35 = SEED_35_ANSWER.security;
 
-let server: FaultServer | undefined;
-let h: Harness | undefined;
-
-afterEach(async () => {
-  await h?.remote.close();
-  await server?.close();
-  h = undefined;
-  server = undefined;
-});
+const { faultServer, harness } = closedAfterEach();
 
 describe('the ipgeolocation provider', () => {
   it('asks the bulk endpoint with the key and maps the seed answers field for field', async () => {
-    server = await FaultServer.start({ apiKey: 'test-key-123', table: { '2.56.188.34': SEED_34, '2.56.188.35': SEED_35 } });
-    h = harness({ providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({ apiKey: 'test-key-123', table: { '2.56.188.34': SEED_34, '2.56.188.35': SEED_35 } });
+    const h = harness({ providers: [provider('ipgeolocation', server.url)] });
     const answers = await h.remote.lookup(pubs('2.56.188.34', '2.56.188.35'));
 
     expect(answers.get('2.56.188.34')).toEqual({ security: SEED_34, source: 'remote', matchedNetwork: null, stale: false });
@@ -62,8 +27,8 @@ describe('the ipgeolocation provider', () => {
   });
 
   it('asks a lone address on the single endpoint, and can be told not to', async () => {
-    server = await FaultServer.start({ table: { '2.56.188.34': SEED_34 } });
-    h = harness({ providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({ table: { '2.56.188.34': SEED_34 } });
+    let h = harness({ providers: [provider('ipgeolocation', server.url)] });
     expect((await h.remote.lookup(pubs('2.56.188.34'))).get('2.56.188.34')?.security).toEqual(SEED_34);
     expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/v3/security?apiKey=[redacted]&ip=2.56.188.34' });
     await h.remote.close();
@@ -74,8 +39,8 @@ describe('the ipgeolocation provider', () => {
   });
 
   it('splits a batch at max_ips_per_request and counts every credit charged', async () => {
-    server = await FaultServer.start({});
-    h = harness({ providers: [provider('ipgeolocation', server.url, { max_ips_per_request: 2, single_ip_endpoint: false })] });
+    const server = await faultServer({});
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { max_ips_per_request: 2, single_ip_endpoint: false })] });
     const ips = pubs('8.8.8.8', '8.8.4.4', '1.1.1.1', '9.9.9.9', '4.4.4.4');
     const resolved = await h.remote.resolve(ips);
 
@@ -85,10 +50,10 @@ describe('the ipgeolocation provider', () => {
   });
 
   it('passes fields and gives the fields the answer leaves out their defaults, keeping the supplied score', async () => {
-    server = await FaultServer.start({});
+    const server = await faultServer({});
     // The seed's "fields" example: only three fields come back.
     server.setRow('2.56.188.34', {});
-    h = harness({ providers: [provider('ipgeolocation', server.url, { fields: ['security.is_vpn', 'security.vpn_confidence_score', 'security.is_proxy', 'security.threat_score'] })] });
+    const h = harness({ providers: [provider('ipgeolocation', server.url, { fields: ['security.is_vpn', 'security.vpn_confidence_score', 'security.is_proxy', 'security.threat_score'] })] });
     const trimmed = { ip: '2.56.188.34', security: { threat_score: 80, is_proxy: true, is_vpn: true, vpn_confidence_score: 80 } };
     server.fail({ kind: 'status', status: 200, body: JSON.stringify(trimmed) });
     const answer = (await h.remote.lookup(pubs('2.56.188.34'))).get('2.56.188.34');
@@ -98,8 +63,8 @@ describe('the ipgeolocation provider', () => {
   });
 
   it('takes a per-entry message as "no answer" for that address, not as an error', async () => {
-    server = await FaultServer.start({ table: { '2.56.188.35': SEED_35, '8.8.8.8': { message: "'8.8.8.8' is a bogon IP address." } } });
-    h = harness({ providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({ table: { '2.56.188.35': SEED_35, '8.8.8.8': { message: "'8.8.8.8' is a bogon IP address." } } });
+    const h = harness({ providers: [provider('ipgeolocation', server.url)] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '2.56.188.35'));
 
     expect(resolved.get('8.8.8.8')).toEqual({ kind: 'unknown' });
@@ -109,8 +74,8 @@ describe('the ipgeolocation provider', () => {
   });
 
   it('matches answers to addresses by their ip, whatever text form the provider echoes', async () => {
-    server = await FaultServer.start({});
-    h = harness({ providers: [provider('ipgeolocation', server.url)] });
+    const server = await faultServer({});
+    const h = harness({ providers: [provider('ipgeolocation', server.url)] });
     const body = JSON.stringify([
       { ip: '2001:4860:4860:0000:0000:0000:0000:8888', security: { ...emptySecurity(), is_vpn: true, threat_score: 30 } },
       { ip: '8.8.8.8', security: { ...emptySecurity(), is_tor: true, threat_score: 40 } },
@@ -125,8 +90,8 @@ describe('the ipgeolocation provider', () => {
 
 describe('the iprisk provider', () => {
   it('speaks the ipgeolocation protocol to its base URL, under any path prefix, without a key when none is set', async () => {
-    server = await FaultServer.start({ table: { '2.56.188.34': SEED_34 } });
-    h = harness({ providers: [provider('iprisk', `${server.url}/`, { single_ip_endpoint: false })] });
+    const server = await faultServer({ table: { '2.56.188.34': SEED_34 } });
+    const h = harness({ providers: [provider('iprisk', `${server.url}/`, { single_ip_endpoint: false })] });
     const answers = await h.remote.lookup(pubs('2.56.188.34'));
 
     expect(answers.get('2.56.188.34')?.security).toEqual(SEED_34);
@@ -137,7 +102,7 @@ describe('the iprisk provider', () => {
 
 describe('the ipqs provider', () => {
   it('asks one address per request with the configured options and maps the answer as documented', async () => {
-    server = await FaultServer.start({
+    const server = await faultServer({
       apiKey: 'test-key-123',
       ipqs: {
         '2.56.188.34': { fraud_score: 87.5, proxy: true, vpn: true, tor: false, recent_abuse: true, bot_status: true, is_crawler: false },
@@ -147,7 +112,7 @@ describe('the ipqs provider', () => {
         '52.1.2.3': { fraud_score: 10, connection_type: 'Data Center', ISP: 'Amazon.com' },
       },
     });
-    h = harness({
+    const h = harness({
       providers: [provider('ipqs', server.url, { ipqs: { strictness: 1, fast: false, mobile: true, allow_public_access_points: false, lighter_penalties: true } })],
     });
     const answers = await h.remote.lookup(pubs('2.56.188.34', '185.220.101.7', '3.3.3.3', '66.249.66.1', '52.1.2.3'));
@@ -173,10 +138,10 @@ describe('the ipqs provider', () => {
   });
 
   it('takes success:false with a message about the address as "no answer" for it, and keeps asking', async () => {
-    server = await FaultServer.start({
+    const server = await faultServer({
       ipqs: { '8.8.8.8': { success: false, message: 'Invalid IPv4 address, IPv6 address or hostname.' } },
     });
-    h = harness({ providers: [provider('ipqs', server.url)] });
+    const h = harness({ providers: [provider('ipqs', server.url)] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1'));
 
     expect(resolved.get('8.8.8.8')).toEqual({ kind: 'unknown' });
@@ -186,8 +151,8 @@ describe('the ipqs provider', () => {
   });
 
   it('treats success:false for a wrong key as a configuration error and disables itself', async () => {
-    server = await FaultServer.start({ apiKey: 'the-right-key' });
-    h = harness({ providers: [provider('ipqs', server.url, { api_key: 'a-wrong-key', concurrency: 1 })] });
+    const server = await faultServer({ apiKey: 'the-right-key' });
+    const h = harness({ providers: [provider('ipqs', server.url, { api_key: 'a-wrong-key', concurrency: 1 })] });
     const resolved = await h.remote.resolve(pubs('8.8.8.8', '1.1.1.1', '9.9.9.9'));
 
     expect(server.requests).toHaveLength(1);

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { PublicIp } from '../../../src/enrich/lookup-provider.js';
-import { parseClientIp } from '../../../src/ip/client-ip.js';
+import { afterEach } from 'vitest';
 import type { CachedRemote } from '../../../src/remote/cache.js';
 import { createRemote } from '../../../src/remote/create.js';
 import { remoteSchema } from '../../../src/remote/remote-schema.js';
@@ -9,17 +8,10 @@ import type { Logger } from '../../../src/telemetry/logger.js';
 import { REDACTED_PATHS } from '../../../src/telemetry/logger.js';
 import type { Metrics } from '../../../src/telemetry/metrics.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
+import { FaultServer } from '../../helpers/fault-server.js';
+import type { FaultServerOptions } from '../../helpers/fault-server.js';
 
-/** A public address as the enricher hands it over. */
-export function pub(text: string): PublicIp {
-  const parsed = parseClientIp(text);
-  if (parsed.kind !== 'public') throw new Error(`${text} is not a public address`);
-  return parsed.family === 4 ? { family: 4, ip: parsed.ip, v4: parsed.v4 } : { family: 6, ip: parsed.ip, words: parsed.words };
-}
-
-export function pubs(...texts: string[]): PublicIp[] {
-  return texts.map(pub);
-}
+export { pub, pubs } from '../../helpers/public-ip.js';
 
 /** A real pino logger writing JSON lines into memory, with iprisk's redaction. */
 export function memoryLogger(): { logger: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
@@ -78,6 +70,38 @@ export function harness(raw: Record<string, unknown>, options: { env?: NodeJS.Pr
   });
   if (!remote) throw new Error('no remote configured');
   return { remote, metrics, clock, log };
+}
+
+export interface ClosedAfterEach {
+  /** A FaultServer on 127.0.0.1, closed when the test ends. */
+  faultServer: (options?: FaultServerOptions) => Promise<FaultServer>;
+  /** A `harness`, its remote closed when the test ends (before the servers it talks to). */
+  harness: (raw: Record<string, unknown>, options?: Parameters<typeof harness>[1]) => Harness;
+}
+
+/** Registers (for the calling test file) an afterEach that closes whatever its tests opened through the returned functions. */
+export function closedAfterEach(): ClosedAfterEach {
+  let remotes: CachedRemote[] = [];
+  let servers: FaultServer[] = [];
+  afterEach(async () => {
+    const [openRemotes, openServers] = [remotes, servers];
+    remotes = [];
+    servers = [];
+    for (const remote of openRemotes) await remote.close();
+    for (const server of openServers) await server.close();
+  });
+  return {
+    async faultServer(options) {
+      const server = await FaultServer.start(options);
+      servers.push(server);
+      return server;
+    },
+    harness(raw, options) {
+      const h = harness(raw, options);
+      remotes.push(h.remote);
+      return h;
+    },
+  };
 }
 
 /** A provider entry with test-friendly defaults (no waiting between retries). */

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './harness.js';
-import { API_KEY, startServe } from './harness.js';
-import { SEED_34, SEED_35 } from './seed-answers.js';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, serveForSuite } from './harness.js';
+import { SEED_34, SEED_35 } from '../../helpers/seed-answers.js';
 
 interface Entry {
   ip?: string;
@@ -28,13 +27,7 @@ function ipAt(i: number): string {
 }
 
 describe('a 50,000-address bulk request', () => {
-  let api: Running;
-  beforeAll(async () => {
-    api = await startServe();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = serveForSuite();
 
   it('answers every entry in request order with the documented and sample facts', async () => {
     const ips = Array.from({ length: 50_000 }, (_, i) => ipAt(i));

@@ -11,7 +11,7 @@ import { iprisk } from '../../helpers/cli.js';
 import { sourceOf } from '../../helpers/build-index.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 import { canonical } from './harness.js';
-import { SEED_34 } from './seed-answers.js';
+import { SEED_34 } from '../../helpers/seed-answers.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 

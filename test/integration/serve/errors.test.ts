@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './harness.js';
-import { API_KEY, messageOf, raw, startServe } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, messageOf, raw, serveForSuite, startServe } from './harness.js';
 
 const BULK_HEADERS = { 'Content-Type': 'application/json' };
 const TWO = '{"ips":["2.56.188.34","2.56.188.35"]}';
@@ -8,13 +7,7 @@ const TWO = '{"ips":["2.56.188.34","2.56.188.35"]}';
 // Every row of seed 001's error table that applies to a self-hosted server, each answered
 // with its status and a {"message": ...} body.
 describe("the seed's error table", () => {
-  let api: Running;
-  beforeAll(async () => {
-    api = await startServe({ config: { max_body_bytes: 64 * 1024, max_bulk_ips: 50_000 } });
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = serveForSuite({ config: { max_body_bytes: 64 * 1024, max_bulk_ips: 50_000 } });
 
   async function expectError(method: string, target: string, status: number, words: string | RegExp, options: Parameters<typeof raw>[3] = {}) {
     const res = await raw(api.port, method, target, options);

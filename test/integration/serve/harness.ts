@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import { sampleIndex } from '../../../src/cli/open-index.js';
 import type { IndexSource } from '../../../src/enrich/enricher.js';
 import type { LookupProvider } from '../../../src/enrich/lookup-provider.js';
@@ -42,6 +43,40 @@ export async function startServe(options: StartOptions = {}): Promise<Running> {
   });
   const { url, port } = await server.listen(0, '127.0.0.1');
   return { server, base: url, port, metrics, close: () => server.close(1000) };
+}
+
+/**
+ * A server started before the calling suite's tests and closed after them. The handle reads
+ * through to the running server, so a describe block can take it before the server starts.
+ */
+export function serveForSuite(options: StartOptions = {}): Running {
+  let running: Running | undefined;
+  beforeAll(async () => {
+    running = await startServe(options);
+  });
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const current = (): Running => {
+    if (running === undefined) throw new Error('the suite server runs only while its tests do');
+    return running;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get base() {
+      return current().base;
+    },
+    get port() {
+      return current().port;
+    },
+    get metrics() {
+      return current().metrics;
+    },
+    close: () => current().close(),
+  };
 }
 
 export interface RawResponse {

@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './harness.js';
-import { API_KEY, canonical, messageOf, raw, startServe } from './harness.js';
-import { SEED_34, SEED_35 } from './seed-answers.js';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, canonical, messageOf, raw, serveForSuite } from './harness.js';
+import { SEED_34, SEED_35 } from '../../helpers/seed-answers.js';
 
 const BULK = `/v3/security-bulk?apiKey=${API_KEY}`;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -27,13 +26,7 @@ function rawSocket(port: number, bytes: string): Promise<string> {
 }
 
 describe('hostile bulk bodies', () => {
-  let api: Running;
-  beforeAll(async () => {
-    api = await startServe();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = serveForSuite();
 
   it('refuses a body that is not valid UTF-8', async () => {
     const body = Buffer.concat([Buffer.from('{"ips":["2.56.188.34","'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"]}')]);

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './harness.js';
-import { API_KEY, canonical, startServe } from './harness.js';
-import { SEED_34, SEED_34_FIELDS, SEED_35, SEED_BULK_BOGON, SEED_BULK_EXCLUDES } from './seed-answers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, canonical, serveForSuite } from './harness.js';
+import { SEED_34, SEED_34_FIELDS, SEED_35, SEED_BULK_BOGON, SEED_BULK_EXCLUDES } from '../../helpers/seed-answers.js';
 
 /** The parts of ipgeolocation's official JavaScript SDK 2.0.1 this test uses (CommonJS, callbacks). */
 interface SdkResponse {
@@ -42,16 +41,12 @@ function call(run: (cb: SdkCallback) => void): Promise<Outcome> {
 // A client written against api.ipgeolocation.io, pointed at iprisk serve and otherwise unchanged.
 // Its models predate the v3 security fields, so the raw body is compared with the seed.
 describe("ipgeolocation's official JavaScript SDK against iprisk serve", () => {
-  let api: Running;
+  const api = serveForSuite();
   let security: SecurityApi;
-  beforeAll(async () => {
-    api = await startServe();
+  beforeAll(() => {
     const client = new sdk.APIClient(`${api.base}/v3`);
     client.authentications.ApiKeyAuth.apiKey = API_KEY;
     security = new sdk.IPSecurityAPI(client);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   it('looks up one IP', async () => {

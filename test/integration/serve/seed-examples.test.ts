@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './harness.js';
-import { API_KEY, canonical, startServe } from './harness.js';
-import { SEED_34, SEED_34_EXCLUDES, SEED_34_FIELDS, SEED_35, SEED_BULK_BOGON, SEED_BULK_EXCLUDES, SEED_BULK_FIELDS } from './seed-answers.js';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, canonical, serveForSuite } from './harness.js';
+import { SEED_34, SEED_34_EXCLUDES, SEED_34_FIELDS, SEED_35, SEED_BULK_BOGON, SEED_BULK_EXCLUDES, SEED_BULK_FIELDS, SEED_CALLER } from '../../helpers/seed-answers.js';
 
 // Each request is the seed's own curl example with https://api.ipgeolocation.io swapped for the
 // local server; each expectation is the seed's own response preview.
 describe('the seed 001 examples against iprisk serve on the sample index', () => {
-  let api: Running;
-  beforeAll(async () => {
-    api = await startServe();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = serveForSuite();
 
   async function get(query: string): Promise<Response> {
     return fetch(`${api.base}/v3/security?${query}`);
@@ -79,32 +72,7 @@ describe('the seed 001 examples against iprisk serve on the sample index', () =>
   it('answers a public address no source knows with the all-defaults record the seed shows for the caller lookup', async () => {
     const res = await get(`apiKey=${API_KEY}&ip=115.186.118.130`);
     expect(res.status).toBe(200);
-    expect(canonical(await res.text())).toBe(
-      JSON.stringify({
-        ip: '115.186.118.130',
-        security: {
-          threat_score: 0,
-          is_tor: false,
-          is_proxy: false,
-          proxy_provider_names: [],
-          proxy_confidence_score: 0,
-          proxy_last_seen: '',
-          is_residential_proxy: false,
-          is_vpn: false,
-          vpn_provider_names: [],
-          vpn_confidence_score: 0,
-          vpn_last_seen: '',
-          is_relay: false,
-          relay_provider_name: '',
-          is_anonymous: false,
-          is_known_attacker: false,
-          is_bot: false,
-          is_spam: false,
-          is_cloud_provider: false,
-          cloud_provider_name: '',
-        },
-      }),
-    );
+    expect(canonical(await res.text())).toBe(JSON.stringify(SEED_CALLER));
   });
 
   it('also answers explicit output=json', async () => {
@@ -114,13 +82,7 @@ describe('the seed 001 examples against iprisk serve on the sample index', () =>
 });
 
 describe('output=xml', () => {
-  let api: Running;
-  beforeAll(async () => {
-    api = await startServe();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = serveForSuite();
 
   it('renders the single answer as XML, fields in record order, lists one element per name', async () => {
     const res = await fetch(`${api.base}/v3/security?apiKey=${API_KEY}&ip=2.56.188.34&fields=security.threat_score,security.proxy_provider_names,security.is_vpn&output=xml`);

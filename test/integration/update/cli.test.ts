@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { iprisk } from '../../helpers/cli.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
-import { FeedServer } from './feed-server.js';
-import { FACTS, serveDefaults, workspace } from './support.js';
+import type { FeedServer } from './feed-server.js';
+import { FACTS, defaultWorkspaceEachTest } from './support.js';
 import type { Workspace } from './support.js';
 
 interface Running {
@@ -71,16 +71,9 @@ function start(args: readonly string[]): Running {
 
 let server: FeedServer;
 let ws: Workspace;
-
-beforeEach(async () => {
-  server = await FeedServer.start();
-  serveDefaults(server);
-  ws = await workspace(server);
-});
-
-afterEach(async () => {
-  await server.close();
-  await ws.cleanup();
+defaultWorkspaceEachTest((s, w) => {
+  server = s;
+  ws = w;
 });
 
 describe('iprisk index update', () => {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { parseIPv4, parseIPv6 } from '../../../src/ip/address.js';
 import type { IndexEntry, RangeIndex } from '../../../src/range-index/types.js';
@@ -10,7 +11,7 @@ import type { PlanOptions } from '../../../src/update/plan.js';
 import { runUpdateRound } from '../../../src/update/update-round.js';
 import type { UpdateRoundOptions, UpdateRoundReport } from '../../../src/update/update-round.js';
 import { sharedData } from '../../helpers/paths.js';
-import type { FeedServer } from './feed-server.js';
+import { FeedServer } from './feed-server.js';
 
 /** The real files the tests serve, and facts read from them (never from iprisk's output). */
 export const FILES = {
@@ -105,6 +106,25 @@ export function serveDefaults(server: FeedServer): void {
   server.serveFile('/torbulkexitlist', FILES.tor, 'text/plain');
   server.serveFile('/cloud.json', FILES.gcp, 'application/json');
   server.serveFile('/ips-v6', FILES.cloudflareV6, 'text/plain');
+}
+
+/**
+ * For each test of the calling file: a FeedServer serving the three default feeds and a
+ * workspace on it, handed to `use` before the test, closed and removed after it.
+ */
+export function defaultWorkspaceEachTest(use: (server: FeedServer, ws: Workspace) => void): void {
+  let server: FeedServer | undefined;
+  let ws: Workspace | undefined;
+  beforeEach(async () => {
+    server = await FeedServer.start();
+    serveDefaults(server);
+    ws = await workspace(server);
+    use(server, ws);
+  });
+  afterEach(async () => {
+    await server?.close();
+    await ws?.cleanup();
+  });
 }
 
 export async function sameBytes(a: string, b: string): Promise<boolean> {

@@ -1,26 +1,19 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSnapshot } from '../../../src/range-index/snapshot.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { exitStatusOf } from '../../../src/update/command.js';
 import { readFeedState } from '../../../src/update/feed-state.js';
 import { FeedServer } from './feed-server.js';
-import { FACTS, FILES, find, firstAddress, sameBytes, serveDefaults, sharedSha256, workspace } from './support.js';
+import { FACTS, FILES, defaultWorkspaceEachTest, find, firstAddress, sameBytes, sharedSha256, workspace } from './support.js';
 import type { Workspace } from './support.js';
 
 let server: FeedServer;
 let ws: Workspace;
-
-beforeEach(async () => {
-  server = await FeedServer.start();
-  serveDefaults(server);
-  ws = await workspace(server);
-});
-
-afterEach(async () => {
-  await server.close();
-  await ws.cleanup();
+defaultWorkspaceEachTest((s, w) => {
+  server = s;
+  ws = w;
 });
 
 /** Temporary download files left in a folder (there must never be any after a round). */

@@ -3,18 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
-import { ConfigError, IpriskError } from '../../../src/errors.js';
+import { IpriskError } from '../../../src/errors.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../../../src/security/score.js';
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems } from '../../helpers/config-problems.js';
 
 describe('configuration', () => {
   it('fills every default from an empty file', () => {
@@ -27,7 +18,7 @@ describe('configuration', () => {
   });
 
   it('lists every problem by its path in one error', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseConfig(
         {
           sources: [
@@ -53,7 +44,7 @@ describe('configuration', () => {
   });
 
   it('rejects unknown keys inside sections', () => {
-    expect(problemsOf(() => parseConfig({ index: { pth: 'x' } }, 'test')).join()).toMatch(/pth/);
+    expect(configProblems(() => parseConfig({ index: { pth: 'x' } }, 'test')).join()).toMatch(/pth/);
   });
 
   it('applies IPRISK_* environment overrides with YAML-typed values', () => {
@@ -69,7 +60,7 @@ describe('configuration', () => {
   });
 
   it('reports a bad environment override by its path', () => {
-    expect(problemsOf(() => parseConfig({}, 'test', { IPRISK_INDEX__MAX_AGE_SECS: 'soon' })).join()).toContain('index.max_age_secs');
+    expect(configProblems(() => parseConfig({}, 'test', { IPRISK_INDEX__MAX_AGE_SECS: 'soon' })).join()).toContain('index.max_age_secs');
   });
 
   it('reads a YAML file and resolves relative paths against its folder', () => {
@@ -85,7 +76,7 @@ describe('configuration', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-config-'));
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'index:\n  path: [unclosed\n');
-    expect(problemsOf(() => loadConfig(file, {})).join()).toMatch(/yaml line \d/);
+    expect(configProblems(() => loadConfig(file, {})).join()).toMatch(/yaml line \d/);
   });
 
   it('fails with CONFIG_UNREADABLE naming a missing file', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IpriskError } from '../../../src/errors.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
-import { byNetwork, dataLines, familyCount, load, readText } from './support.js';
+import { byNetwork, dataLines, familyCount, load, readText, unreadable } from './support.js';
 
 interface Json {
   [key: string]: unknown;
@@ -13,13 +12,6 @@ function json(file: string): Json {
 
 function field(items: unknown, key: string): string[] {
   return (items as Json[]).map((item) => item[key] as string);
-}
-
-async function unreadable(promise: Promise<unknown>): Promise<IpriskError> {
-  const error = await promise.catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(IpriskError);
-  expect((error as IpriskError).code).toBe('FEED_UNREADABLE');
-  return error as IpriskError;
 }
 
 describe('cloud ranges', () => {

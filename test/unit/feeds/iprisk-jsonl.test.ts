@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IpriskError } from '../../../src/errors.js';
 import { fixture } from '../../helpers/paths.js';
-import { byNetwork, load } from './support.js';
+import { byNetwork, load, unreadable } from './support.js';
 
 describe('iprisk-jsonl', () => {
   it('reads fields at top level and under security with their JSON types', async () => {
@@ -45,9 +44,7 @@ describe('iprisk-jsonl', () => {
 
   it('refuses a file in which no line is a JSON object', async () => {
     const file = fixture('feeds/variants.netset');
-    const error = await load('iprisk-jsonl', file).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IpriskError);
-    expect((error as IpriskError).code).toBe('FEED_UNREADABLE');
-    expect((error as IpriskError).message).toContain(file);
+    const error = await unreadable(load('iprisk-jsonl', file));
+    expect(error.message).toContain(file);
   });
 });

@@ -3,22 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { IpriskError } from '../../../src/errors.js';
 import { FEED_FORMATS } from '../../../src/feeds/formats.js';
 import { formatProblem, loadSource } from '../../../src/feeds/load.js';
 import { withSourceOverrides } from '../../../src/feeds/overrides.js';
 import { FEED_PARSERS, parserFor } from '../../../src/feeds/registry.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
-import { byNetwork, load, source } from './support.js';
+import { byNetwork, failure, load, source } from './support.js';
 
 function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'iprisk-feeds-'));
-}
-
-async function failure(promise: Promise<unknown>): Promise<IpriskError> {
-  const error = await promise.catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(IpriskError);
-  return error as IpriskError;
 }
 
 describe('loadSource', () => {

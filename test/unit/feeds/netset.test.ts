@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IpriskError } from '../../../src/errors.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
-import { byNetwork, dataLines, familyCount, load, networksOf } from './support.js';
+import { byNetwork, dataLines, familyCount, load, networksOf, unreadable } from './support.js';
 
 /** Every plain list in shared/data that is a netset, with the meaning its README row gives. */
 const LISTS = [
@@ -119,9 +118,7 @@ describe('netset lists', () => {
 
   it('refuses a file in which no line is an address, such as an ASN list', async () => {
     const file = sharedData('vpn/x4bnet/input/vpn/ASN.txt');
-    const error = await load('netset', file, { meaning: 'vpn' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IpriskError);
-    expect((error as IpriskError).code).toBe('FEED_UNREADABLE');
-    expect((error as IpriskError).message).toContain(file);
+    const error = await unreadable(load('netset', file, { meaning: 'vpn' }));
+    expect(error.message).toContain(file);
   });
 });

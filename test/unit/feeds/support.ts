@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { SourceConfig } from '../../../src/config/sources.js';
+import { IpriskError } from '../../../src/errors.js';
 import { loadSource } from '../../../src/feeds/load.js';
 import type { FeedEntry, LoadedSource } from '../../../src/feeds/types.js';
 import { formatNetwork } from '../../../src/ip/network.js';
@@ -38,4 +40,18 @@ export function dataLines(file: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** The IpriskError `promise` rejects with; the test fails when it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<IpriskError> {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(IpriskError);
+  return error as IpriskError;
+}
+
+/** As `failure`, and the error must be FEED_UNREADABLE. */
+export async function unreadable(promise: Promise<unknown>): Promise<IpriskError> {
+  const error = await failure(promise);
+  expect(error.code).toBe('FEED_UNREADABLE');
+  return error;
 }

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { ConfigError } from '../../../src/errors.js';
 import { serveSchema } from '../../../src/http/serve-schema.js';
+import { configProblemsOrNone } from '../../helpers/config-problems.js';
 
-function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfig(raw, 'test', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
+function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  return configProblemsOrNone(() => parseConfig(raw, 'test', env));
 }
 
 describe('the serve config section', () => {

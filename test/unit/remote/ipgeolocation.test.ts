@@ -1,40 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { PublicIp } from '../../../src/enrich/lookup-provider.js';
-import { parseClientIp } from '../../../src/ip/client-ip.js';
 import { IpgeolocationProtocol, securityFromIpgeolocation } from '../../../src/remote/ipgeolocation.js';
 import { emptySecurity } from '../../../src/security/record.js';
-
-function pub(text: string): PublicIp {
-  const p = parseClientIp(text);
-  if (p.kind !== 'public') throw new Error(text);
-  return p.family === 4 ? { family: 4, ip: p.ip, v4: p.v4 } : { family: 6, ip: p.ip, words: p.words };
-}
+import { pub } from '../../helpers/public-ip.js';
+import { SEED_34 as SEED_34_ANSWER } from '../../helpers/seed-answers.js';
 
 const protocol = (extra: Partial<ConstructorParameters<typeof IpgeolocationProtocol>[0]> = {}) =>
   new IpgeolocationProtocol({ type: 'ipgeolocation', apiKey: 'k3y/with+chars', fields: [], maxIpsPerRequest: 50_000, singleIpEndpoint: true, ...extra });
 
-/** Seed 001, "Lookup a Specific IP Address". */
-const SEED_34 = {
-  threat_score: 80,
-  is_tor: false,
-  is_proxy: true,
-  proxy_provider_names: ['Zyte Proxy'],
-  proxy_confidence_score: 80,
-  proxy_last_seen: '2025-12-12',
-  is_residential_proxy: true,
-  is_vpn: true,
-  vpn_provider_names: ['Nord VPN'],
-  vpn_confidence_score: 80,
-  vpn_last_seen: '2026-01-19',
-  is_relay: false,
-  relay_provider_name: '',
-  is_anonymous: true,
-  is_known_attacker: true,
-  is_bot: false,
-  is_spam: false,
-  is_cloud_provider: true,
-  cloud_provider_name: 'Packethub S.A.',
-};
+/** Seed 001, "2. Lookup a Specific IP Address": the security object. */
+const SEED_34 = { ...SEED_34_ANSWER.security };
 
 describe('mapping an ipgeolocation security object', () => {
   it('keeps the seed answer field for field, in the record order', () => {

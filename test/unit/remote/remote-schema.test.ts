@@ -3,20 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { ConfigError } from '../../../src/errors.js';
 import { createRemote } from '../../../src/remote/create.js';
 import { remoteSchema } from '../../../src/remote/remote-schema.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems } from '../../helpers/config-problems.js';
 
 const logger = createLogger({ level: 'silent' });
 let dir: string | undefined;
@@ -56,7 +46,7 @@ describe('the remote config section', () => {
   });
 
   it('lists every problem by path', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseConfig(
         {
           remote: {
@@ -115,7 +105,7 @@ describe('API keys', () => {
         { name: 'c', type: 'ipqs', api_key_file: 'empty.txt' },
       ],
     });
-    const problems = problemsOf(() => createRemote(config, { logger, baseDir: dir, env: {} }));
+    const problems = configProblems(() => createRemote(config, { logger, baseDir: dir, env: {} }));
     expect(problems).toEqual([
       'remote.providers.0.api_key_env: environment variable IPGEO_KEY is not set or empty',
       expect.stringMatching(/^remote\.providers\.1\.api_key_file: cannot read .*missing\.txt: /),

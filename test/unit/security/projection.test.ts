@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Projection } from '../../../src/security/projection.js';
-import { mergeSignals } from '../../../src/security/score.js';
 import { SECURITY_FIELDS } from '../../../src/security/record.js';
+import { SEED_34 } from '../../helpers/seed-answers.js';
 
 // 2.56.188.34 as ipgeolocation's API reference (seed 001) prints it.
-const record = mergeSignals([
-  {
-    threat_score: 80,
-    is_proxy: true,
-    proxy_provider_names: ['Zyte Proxy'],
-    proxy_confidence_score: 80,
-    proxy_last_seen: '2025-12-12',
-    is_residential_proxy: true,
-    is_vpn: true,
-    vpn_provider_names: ['Nord VPN'],
-    vpn_confidence_score: 80,
-    vpn_last_seen: '2026-01-19',
-    is_known_attacker: true,
-    is_cloud_provider: true,
-    cloud_provider_name: 'Packethub S.A.',
-  },
-]);
+const record = SEED_34.security;
 
 describe('fields and excludes projections', () => {
   it('keeps every field in the documented order when no projection is asked', () => {

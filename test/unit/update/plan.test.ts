@@ -2,9 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../../src/config/load.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { ConfigError } from '../../../src/errors.js';
 import { feedFileName, planUpdate } from '../../../src/update/plan.js';
 import type { PlanOptions } from '../../../src/update/plan.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 const BASE = path.resolve('/srv/iprisk');
 
@@ -13,13 +13,7 @@ function loaded(raw: Record<string, unknown>): LoadedConfig {
 }
 
 function problems(raw: Record<string, unknown>, options: PlanOptions = {}): readonly string[] {
-  try {
-    planUpdate(loaded(raw), options);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblems(() => planUpdate(loaded(raw), options));
 }
 
 describe('planUpdate', () => {
