@@ -58,9 +58,29 @@ export class IpExtractor {
   extract(event: Record<string, unknown>, parse: (raw: string) => ClientIp = parseClientIp): ExtractedIp {
     const raw = this.direct(event);
     const direct = raw === undefined ? undefined : parse(raw);
-    const directTrusted = direct !== undefined && this.trusted.size > 0 && isTrusted(this.trusted, direct);
-    if (direct !== undefined && raw !== undefined && !directTrusted) return { raw, parsed: direct };
+    if (direct !== undefined && !this.isTrustedProxy(direct)) return { raw, parsed: direct };
+    return this.fromChain(event, raw, direct, parse);
+  }
 
+  /** extract(event, parse).parsed without the wrapper object: the enricher's per-event path. */
+  client(event: Record<string, unknown>, parse: (raw: string) => ClientIp = parseClientIp): ClientIp {
+    const raw = this.direct(event);
+    const direct = raw === undefined ? undefined : parse(raw);
+    if (direct !== undefined && !this.isTrustedProxy(direct)) return direct;
+    return this.fromChain(event, raw, direct, parse).parsed;
+  }
+
+  private isTrustedProxy(ip: ClientIp): boolean {
+    return this.trusted.size > 0 && isTrusted(this.trusted, ip);
+  }
+
+  /** The X-Forwarded-For part of extract: no direct address, or a trusted proxy's. */
+  private fromChain(
+    event: Record<string, unknown>,
+    raw: string | undefined,
+    direct: ClientIp | undefined,
+    parse: (raw: string) => ClientIp,
+  ): ExtractedIp {
     const hops = this.chain(event).map((h) => h.trim()).filter((h) => h.length > 0);
     if (hops.length === 0) return raw === undefined ? { raw, parsed: MISSING } : { raw, parsed: direct ?? MISSING };
     if (this.trusted.size === 0) {

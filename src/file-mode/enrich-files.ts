@@ -1,11 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AlertEngine } from '../alerts/engine.js';
-import { eventTimeMs } from '../alerts/event-time.js';
 import type { EnrichCounts, Enricher, EventKind } from '../enrich/enricher.js';
 import { emptyCounts } from '../enrich/enricher.js';
+import { FileAlertInput } from './alert-input.js';
 import { readLineBatches } from './line-reader.js';
 import { Progress } from './progress.js';
-import { enrichedLine } from './serialize.js';
+import { LineBatch } from './serialize.js';
 import { openInput, openOutput } from './streams.js';
 
 export interface EnrichFilesOptions {
@@ -78,6 +78,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
     elapsedMs: 0,
   };
   const suppressedBefore = options.alerts.counters().reduce((n, c) => n + c.suppressed, 0);
+  const output = new LineBatch();
   const kinds = options.kind === undefined ? undefined : new Array<EventKind>(options.batchSize).fill(options.kind);
 
   try {
@@ -86,6 +87,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
       for await (const lines of readLineBatches(input.stream, options.batchSize)) {
         const events: Record<string, unknown>[] = [];
         const numbers: number[] = [];
+        const raws: string[] = [];
         const rejects: Reject[] = [];
         for (const line of lines) {
           if (line.text.trim().length === 0) continue;
@@ -95,26 +97,18 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
           else {
             events.push(decoded);
             numbers.push(line.number);
+            raws.push(line.text);
           }
         }
         const enriched = await options.enricher.enrich(events, kinds);
-        let text = '';
         let alertText = '';
         const versionJson = enriched.length > 0 ? JSON.stringify(enriched[0]!.enrichment.index_version) : '""';
         for (let i = 0; i < enriched.length; i++) {
           const e = enriched[i]!;
           summary.bySource[e.enrichment.source]++;
-          text += `${enrichedLine(e, versionJson)}\n`;
+          output.addEnriched(e, versionJson, raws[i]);
           if (e.security === null || e.enrichment.ip === null) continue;
-          const alerts = options.alerts.evaluate({
-            event: e.event,
-            kind: e.kind,
-            ip: e.enrichment.ip,
-            security: e.security,
-            enrichmentSource: e.enrichment.source,
-            eventTimeMs: eventTimeMs(e.event),
-            source: { topic: input.label, partition: 0, offset: String(numbers[i]) },
-          });
+          const alerts = options.alerts.evaluate(new FileAlertInput(e, e.security, e.enrichment.ip, input.label, numbers[i]!));
           for (const alert of alerts) {
             summary.alerts++;
             summary.alertsByRule[alert.rule] = (summary.alertsByRule[alert.rule] ?? 0) + 1;
@@ -123,7 +117,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
         }
         summary.events += enriched.length;
         summary.rejected += rejects.length;
-        if (text) await out.write(text);
+        if (output.byteLength > 0) await out.write(output.take());
         if (alertText && alertsOut) await alertsOut.write(alertText);
         if (rejects.length > 0) {
           const rejectText = rejects.map((r) => `${JSON.stringify(r)}\n`).join('');

@@ -51,7 +51,7 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
 }
 
 export interface OpenedOutput {
-  write(text: string): Promise<void>;
+  write(data: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,9 +76,9 @@ export function openOutput(name: string | undefined, stdout: Writable = process.
   sink.on('error', remember);
   file?.on('error', remember);
   return {
-    async write(text: string): Promise<void> {
+    async write(data: string | Uint8Array): Promise<void> {
       rethrow();
-      if (!sink.write(text)) await once(sink, 'drain');
+      if (!sink.write(data)) await once(sink, 'drain');
     },
     async close(): Promise<void> {
       rethrow();

@@ -54,4 +54,20 @@ describe('finding the client address of an event', () => {
     const extractor = new IpExtractor(defaults);
     expect(extractor.extract({ x_forwarded_for: '6.6.6.6, 2.56.188.35' }).parsed.ip).toBe('2.56.188.35');
   });
+
+  it('gives from client() the same address extract() gives, with and without trusted proxies', () => {
+    const events: Record<string, unknown>[] = [
+      { client_ip: '2.56.188.34' },
+      { client_ip: '10.0.0.5', x_forwarded_for: '10.1.1.1, 2.56.188.35' },
+      { x_forwarded_for: '6.6.6.6, 2.56.188.35' },
+      { client_ip: 12345 },
+      {},
+      { source: { ip: '2606:4700::1111' } },
+    ];
+    for (const extractor of [new IpExtractor(defaults), new IpExtractor({ ...defaults, trusted_proxies: ['10.0.0.0/8'] })]) {
+      for (const event of events) expect(extractor.client(event)).toEqual(extractor.extract(event).parsed);
+    }
+    const trusted = new IpExtractor({ ...defaults, trusted_proxies: ['10.0.0.0/8'] });
+    expect(trusted.client({ client_ip: '10.0.0.5', x_forwarded_for: '10.1.1.1, 2.56.188.35' }).ip).toBe('2.56.188.35');
+  });
 });

@@ -68,6 +68,21 @@ describe('enriching JSONL files', () => {
     expect(summary.bySource).toMatchObject({ index: 2, invalid: 1 });
   });
 
+  it('keeps the text of each input line for its fields: spacing, number formatting and key order as they came', async () => {
+    const { dir, enricher, alerts } = setup();
+    const input = path.join(dir, 'raw.jsonl');
+    writeFileSync(input, '  { "z" : 1.50, "client_ip":"185.220.101.1", "a": [ 1 ,2 ] }  \n{ }\n{"client_ip":"8.8.8.8","security":{"stale":true}}\n');
+    const output = path.join(dir, 'raw-out.jsonl');
+    await enrichFiles({ inputs: [input], output, batchSize: 10, enricher, alerts, progress: quiet });
+    const lines = readFileSync(output, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^\{ "z" : 1\.50, "client_ip":"185\.220\.101\.1", "a": \[ 1 ,2 \] ,"security":\{/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ z: 1.5, a: [1, 2], security: { is_tor: true } });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ enrichment: { source: 'invalid' } });
+    // A field named like an output is replaced, never written twice.
+    expect(lines[2]!.match(/"security":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[2]!)).toMatchObject({ security: { threat_score: 0 }, enrichment: { source: 'none' } });
+  });
+
   it('reads and writes gzip', async () => {
     const { dir, enricher, alerts } = setup();
     const input = path.join(dir, 'in.log');
