@@ -29,8 +29,10 @@ function isPort(text: string, start: number): boolean {
   return port <= 65535;
 }
 
-function classifyV4(value: number): ClientIp {
-  const ip = formatIPv4(value);
+/** `text`: the address's canonical text when the caller already has it (parseIPv4 accepts
+ * only canonical dotted quads, so a string it parsed whole is its own canonical form). */
+function classifyV4(value: number, text?: string): ClientIp {
+  const ip = text ?? formatIPv4(value);
   const range = specialV4(value);
   return range === undefined
     ? { kind: 'public', family: 4, ip, v4: value }
@@ -51,12 +53,15 @@ function malformed(text: string): ClientIp {
 
 /** Reads one IP as a log line carries it. Never throws. */
 export function parseClientIp(raw: string): ClientIp {
+  // Fast path: a bare IPv4 address, by far the most common form, needs no trimming, no
+  // placeholder check and no formatting.
+  const bare = parseIPv4(raw);
+  if (bare >= 0) return classifyV4(bare, raw);
+
   const text = raw.trim();
   if (PLACEHOLDERS.has(text.toLowerCase())) return { kind: 'invalid', ip: text, reason: 'missing' };
-
-  // Fast path: a bare IPv4 address, by far the most common form.
   const direct = parseIPv4(text);
-  if (direct >= 0) return classifyV4(direct);
+  if (direct >= 0) return classifyV4(direct, text);
 
   let start = 0;
   let end = text.length;

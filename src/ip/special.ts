@@ -105,8 +105,20 @@ function inV4(value: number, s: SpecialV4): boolean {
   return (value >>> shift) === (s.first >>> shift);
 }
 
+/** First octets that begin some special range: every other address is global at once. */
+const SPECIAL_FIRST_OCTET = (() => {
+  const table = new Uint8Array(256);
+  for (const s of SPECIAL_V4) {
+    const first = s.first >>> 24;
+    const last = (s.first + 2 ** (32 - s.prefix) - 1) >>> 24;
+    for (let o = first; o <= last; o++) table[o] = 1;
+  }
+  return table;
+})();
+
 /** Name of the special-purpose range holding this IPv4 address, or undefined when global. */
 export function specialV4(value: number): string | undefined {
+  if (SPECIAL_FIRST_OCTET[value >>> 24] === 0) return undefined;
   for (const s of GLOBAL_V4) if (inV4(value, s)) return undefined;
   for (const s of SPECIAL_V4) if (inV4(value, s)) return s.name;
   return undefined;
