@@ -3,6 +3,7 @@ import { ConfigError, IpriskError, errorMessage } from '../errors.js';
 import { registerEnrich } from './enrich.js';
 import { registerIndex } from './index-cmd.js';
 import { registerLookup } from './lookup.js';
+import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
 
@@ -15,6 +16,7 @@ registerLookup(program);
 registerEnrich(program);
 registerIndex(program);
 registerRun(program);
+registerReplay(program);
 registerServe(program);
 
 function isBrokenPipe(err: unknown): boolean {
