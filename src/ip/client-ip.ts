@@ -60,7 +60,7 @@ export function parseClientIp(raw: string): ClientIp {
 
   const text = raw.trim();
   if (PLACEHOLDERS.has(text.toLowerCase())) return { kind: 'invalid', ip: text, reason: 'missing' };
-  const direct = parseIPv4(text);
+  const direct = text.length === raw.length ? -1 : parseIPv4(text);
   if (direct >= 0) return classifyV4(direct, text);
 
   let start = 0;

@@ -147,6 +147,9 @@ export function specialV6(words: Ipv6Words): string | undefined {
     }
     return 'reserved (outside global unicast 2000::/3)';
   }
+  // Every special range inside 2000::/3 lies in 2001::/16 or 3fff::/16.
+  const top = words[0] >>> 16;
+  if (top !== 0x2001 && top !== 0x3fff) return undefined;
   for (const s of GLOBAL_V6) if (inV6(words, s)) return undefined;
   for (const s of SPECIAL_V6) if (inV6(words, s)) return s.name;
   return undefined;
