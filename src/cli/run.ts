@@ -150,6 +150,7 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
     startFrom: config.kafka.start_from,
     exactlyOnce: config.kafka.exactly_once,
     ...(config.kafka.transactional_id !== undefined ? { transactionalId: config.kafka.transactional_id } : {}),
+    transactionTimeoutMs: config.kafka.transaction_timeout_ms,
     sessionTimeoutMs: config.kafka.session_timeout_ms,
     heartbeatIntervalMs: config.kafka.heartbeat_interval_ms,
     maxBytesPerPartition: config.kafka.max_bytes_per_partition,

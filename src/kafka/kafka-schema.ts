@@ -38,8 +38,12 @@ export const kafkaSchema = z
     start_from: z.enum(['latest', 'earliest']).default('latest'),
     /** Transactions: outputs and input offsets commit atomically; consumers read_committed. */
     exactly_once: z.boolean().default(false),
-    /** Stable per instance when exactly_once (defaults to `<group_id>-<hostname>-<pid>`). */
+    /** Set it, stable per instance, when exactly_once: a restarted instance with the same id
+     * fences its predecessor's open transaction at once. The default `<group_id>-<hostname>-<pid>`
+     * changes per process, so readers wait for the old transaction to time out instead. */
     transactional_id: z.string().min(1).optional(),
+    /** How long an abandoned transaction holds back read_committed readers. */
+    transaction_timeout_ms: z.number().int().min(1000).max(900_000).default(15_000),
     session_timeout_ms: z.number().int().min(6000).max(300_000).default(30_000),
     heartbeat_interval_ms: z.number().int().min(500).max(60_000).default(3000),
     connection_timeout_ms: z.number().int().min(100).max(120_000).default(3000),
@@ -74,13 +78,21 @@ export type InputConfig = z.infer<typeof inputSchema>;
 export const inputsSchema = z
   .array(inputSchema)
   .default([])
-  .superRefine((inputs, ctx) => {
-    const seen = new Set<string>();
-    inputs.forEach((input, i) => {
-      if (seen.has(input.topic)) ctx.addIssue({ code: 'custom', message: `topic '${input.topic}' is listed twice`, path: [i, 'topic'] });
-      seen.add(input.topic);
-    });
-  });
+  .superRefine(
+    (inputs, ctx) => {
+      const seen = new Set<string>();
+      inputs.forEach((input, i) => {
+        // Runs even when an input is invalid (see `when`), so elements may be anything here.
+        const topic: unknown = (input as { topic?: unknown } | null)?.topic;
+        if (typeof topic !== 'string') return;
+        if (seen.has(topic)) ctx.addIssue({ code: 'custom', message: `topic '${topic}' is listed twice`, path: [i, 'topic'] });
+        seen.add(topic);
+      });
+    },
+    // zod skips refinements once an element has failed; a duplicate topic is still worth
+    // reporting with the rest, so one run lists every problem.
+    { when: (payload) => Array.isArray(payload.value) },
+  );
 
 export const outputsSchema = z
   .strictObject({
@@ -118,7 +130,5 @@ export const pipelineSchema = z
     max_produce_bytes: z.number().int().min(1024).default(900_000),
     /** SIGTERM: finish the batch in flight, commit and disconnect within this, else exit anyway. */
     shutdown_deadline_ms: z.number().int().min(100).default(30_000),
-    /** How often consumer lag per partition is refreshed for /metrics. */
-    lag_refresh_ms: z.number().int().min(1000).default(15_000),
   })
   .prefault({});

@@ -15,6 +15,7 @@ export interface PipelineOptions {
   startFrom: 'latest' | 'earliest';
   exactlyOnce: boolean;
   transactionalId?: string;
+  transactionTimeoutMs: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxBytesPerPartition: number;
@@ -94,6 +95,7 @@ export class Pipeline {
           idempotent: true,
           maxInFlightRequests: 1,
           transactionalId: options.transactionalId ?? `${options.groupId}-${hostname()}-${process.pid}`,
+          transactionTimeout: options.transactionTimeoutMs,
         })
       : kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
   }
@@ -154,10 +156,12 @@ export class Pipeline {
     let plan: ProducePlan;
     try {
       plan = await this.options.processor.process(route, batch.partition, records);
-      if (!payload.isRunning() || payload.isStale()) return;
+      // A revoked partition (rebalance, seek) is another member's now: its outputs would be
+      // duplicates. Stopping is no reason to drop the batch: SIGTERM finishes and commits it.
+      if (payload.isStale()) return;
       const produceStart = performance.now();
       if (this.options.exactlyOnce) await this.produceInTransaction(plan, batch.topic, batch.partition);
-      else await this.produceThenCommit(plan, batch.topic, batch.partition);
+      else await this.produceThenCommit(plan, batch.topic, batch.partition, payload);
       metrics.batchStageSeconds.observe({ stage: 'produce_commit' }, (performance.now() - produceStart) / 1000);
       payload.resolveOffset(batch.lastOffset());
     } finally {
@@ -166,11 +170,16 @@ export class Pipeline {
     this.record(batch.topic, batch.partition, batch.highWatermark, records.length, plan);
   }
 
-  private async produceThenCommit(plan: ProducePlan, topic: string, partition: number): Promise<void> {
+  private async produceThenCommit(plan: ProducePlan, topic: string, partition: number, payload: EachBatchPayload): Promise<void> {
     for (const chunk of chunkRecords(plan.records, this.options.maxProduceBytes)) {
       await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(chunk) });
     }
-    await this.consumer.commitOffsets([{ topic, partition, offset: plan.nextOffset }]);
+    // consumer.commitOffsets() retries transient errors, but once the consumer is stopping
+    // (SIGTERM) kafkajs skips it without a word. The batch's own commit still reaches the
+    // coordinator then: the group is left only after this batch returns. Committing one
+    // offset twice is harmless, so a stop that lands mid-commit is covered too.
+    if (payload.isRunning()) await this.consumer.commitOffsets([{ topic, partition, offset: plan.nextOffset }]);
+    if (!payload.isRunning()) await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.nextOffset }] }] });
   }
 
   private async produceInTransaction(plan: ProducePlan, topic: string, partition: number): Promise<void> {

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { AvroRecord } from './avro/schema-types.js';
 import { isRecord } from './avro/schema-types.js';
 
@@ -24,7 +24,8 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * The Confluent-compatible schema registry, through @kafkajs/confluent-schema-registry.
+ * The Confluent-compatible schema registry, over its REST API (references through
+ * @kafkajs/confluent-schema-registry).
  * Writer schemas are fetched once per id and concurrent fetches of one id share a request;
  * output schemas are registered once per (subject, schema). Records are framed here
  * (magic 0, 4-byte id, Avro body) so encoding a record is synchronous.
@@ -33,12 +34,17 @@ export class Registry {
   private readonly client: SchemaRegistry;
   private readonly writers = new Map<number, Promise<WriterLookup>>();
   private readonly outputs = new Map<string, Promise<OutputSchema>>();
+  private readonly baseUrl: string;
+  private readonly authorization: string | undefined;
 
   constructor(options: { url: string; username?: string; password?: string }) {
     this.client = new SchemaRegistry({
       host: options.url,
       ...(options.username !== undefined ? { auth: { username: options.username, password: options.password ?? '' } } : {}),
     });
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.authorization =
+      options.username !== undefined ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` : undefined;
   }
 
   /** The writer schema of an id, or why it cannot be had (unknown id, not an Avro record).
@@ -54,16 +60,36 @@ export class Registry {
     return pending;
   }
 
+  /**
+   * The writer schema as the registry holds it (GET /schemas/ids/{id}), so the output schema
+   * built from it keeps the writer's defaults, docs, aliases and logical types: the client
+   * library's parsed form drops all of those. Schemas with references are the exception: the
+   * library resolves and inlines them (keeping defaults and docs, not logical types).
+   */
   private async fetchWriter(id: number): Promise<WriterLookup> {
-    let schema: unknown;
+    const response = await registryRequest(this.baseUrl, this.authorization, 'GET', `/schemas/ids/${id}`);
+    if (response.status === 404 || response.status === 422) return { unknown: `schema id ${id} is not in the registry` };
+    if (!response.ok) throw Object.assign(new Error(`the schema registry failed to return schema id ${id}: HTTP ${response.status} ${response.text.slice(0, 500)}`), { status: response.status });
+    let raw: { schema?: unknown; schemaType?: unknown; references?: unknown };
+    let json: unknown;
     try {
-      schema = await this.client.getSchema(id);
+      raw = JSON.parse(response.text) as typeof raw;
+      json = JSON.parse(String(raw.schema));
     } catch (err) {
-      const status = statusOf(err);
-      if (status === 404 || status === 422) return { unknown: `schema id ${id} is not in the registry` };
-      throw err;
+      return { unknown: `schema id ${id} is not a readable schema: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const json: unknown = (schema as { schema?: () => unknown }).schema?.();
+    if (raw.schemaType !== undefined && raw.schemaType !== 'AVRO') return { unknown: `schema id ${id} is a ${JSON.stringify(raw.schemaType)} schema, not Avro` };
+    if (Array.isArray(raw.references) && raw.references.length > 0) {
+      let schema: unknown;
+      try {
+        schema = await this.client.getSchema(id);
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 404 || status === 422) return { unknown: `schema id ${id} or a schema it references is not in the registry` };
+        throw err;
+      }
+      json = (schema as { schema?: (options: { exportAttrs: boolean }) => unknown }).schema?.({ exportAttrs: true });
+    }
     if (!isRecord(json)) return { unknown: `schema id ${id} is not an Avro record schema` };
     return { id, json, type: avro.Type.forSchema(json as avro.Schema) };
   }
@@ -73,15 +99,74 @@ export class Registry {
     const key = `${subject}\u0000${JSON.stringify(schema)}`;
     let pending = this.outputs.get(key);
     if (!pending) {
-      pending = (async () => {
-        const { id } = await this.client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-        return { id, type: avro.Type.forSchema(schema as avro.Schema) };
-      })();
+      pending = (async () => ({ id: await this.register(subject, schema), type: avro.Type.forSchema(schema as avro.Schema) }))();
       this.outputs.set(key, pending);
       pending.catch(() => this.outputs.delete(key));
     }
     return pending;
   }
+
+  private register(subject: string, schema: AvroRecord): Promise<number> {
+    return postSchema(this.baseUrl, this.authorization, subject, schema);
+  }
+}
+
+/** One call to the Confluent-compatible REST API; a network failure rejects with its socket error code on top. */
+async function registryRequest(
+  baseUrl: string,
+  authorization: string | undefined,
+  method: 'GET' | 'POST',
+  apiPath: string,
+  body?: unknown,
+): Promise<{ ok: boolean; status: number; text: string }> {
+  try {
+    const response = await fetch(`${baseUrl}${apiPath}`, {
+      method,
+      headers: {
+        accept: 'application/vnd.schemaregistry.v1+json',
+        ...(body !== undefined ? { 'content-type': 'application/vnd.schemaregistry.v1+json' } : {}),
+        ...(authorization !== undefined ? { authorization } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
+    });
+    return { ok: response.ok, status: response.status, text: await response.text() };
+  } catch (err) {
+    // fetch hides the socket error in `cause`; the network code goes on top so the batch
+    // processor sees an outage (retry the batch) rather than a bad record.
+    const cause = (err as { cause?: { code?: unknown } }).cause;
+    const code = typeof cause?.code === 'string' ? cause.code : err instanceof Error && err.name === 'TimeoutError' ? 'ETIMEDOUT' : 'ECONNRESET';
+    throw Object.assign(new Error(`the schema registry did not answer ${method} ${apiPath}: ${err instanceof Error ? err.message : String(err)}`), { code, cause: err });
+  }
+}
+
+/** A registry that stops answering fails the batch (which is retried) rather than hanging it. */
+const REGISTRY_TIMEOUT_MS = 30_000;
+
+/**
+ * POST /subjects/{subject}/versions, nothing else. Not the client library's register(): that
+ * one demands the subject's compatibility be BACKWARD (a subject that exists with any other
+ * level, such as Apicurio's default NONE, fails every registration, and every record with
+ * it) and sets BACKWARD on a new subject, which then refuses the second record type of an
+ * enriched topic shared by access and auth inputs. The subject's policy is the operator's.
+ * Failures carry the HTTP status, so they count as registry trouble and the batch is retried.
+ */
+async function postSchema(baseUrl: string, authorization: string | undefined, subject: string, schema: AvroRecord): Promise<number> {
+  const response = await registryRequest(baseUrl, authorization, 'POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
+  const text = response.text;
+  if (!response.ok) {
+    throw Object.assign(new Error(`the schema registry refused a schema for subject ${subject}: HTTP ${response.status} ${text.slice(0, 500)}`), { status: response.status });
+  }
+  let id: unknown;
+  try {
+    id = (JSON.parse(text) as { id?: unknown }).id;
+  } catch {
+    id = undefined;
+  }
+  if (typeof id !== 'number' || !Number.isInteger(id)) {
+    throw Object.assign(new Error(`the schema registry answered a registration under ${subject} without an id: ${text.slice(0, 200)}`), { status: response.status });
+  }
+  return id;
 }
 
 export const MAGIC_BYTE = 0;
