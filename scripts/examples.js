@@ -4,6 +4,8 @@
 //   node scripts/examples.js watch          print enriched-events, security-alerts and iprisk-dlq as they arrive
 // Brokers and registry come from .stack/env (npm run stack:up) or KAFKA_BROKERS / SCHEMA_REGISTRY_URL.
 import { readFileSync, existsSync } from 'node:fs';
+import console from 'node:console';
+import process from 'node:process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
