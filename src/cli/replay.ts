@@ -3,13 +3,10 @@ import { AlertEngine } from '../alerts/engine.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { Enricher } from '../enrich/enricher.js';
 import { Progress } from '../file-mode/progress.js';
-import type { InputRoute } from '../kafka/batch.js';
-import { BatchProcessor } from '../kafka/batch.js';
 import { createKafka } from '../kafka/client.js';
-import { OutputEncoder } from '../kafka/output-encoder.js';
 import { Registry } from '../kafka/registry.js';
+import { batchProcessor, inputRoutes } from '../kafka/routes.js';
 import type { ReplaySummary } from '../kafka/replay.js';
 import { Replay } from '../kafka/replay.js';
 import type { ReplayArgs, ReplayRequest } from '../kafka/replay/request.js';
@@ -70,37 +67,8 @@ export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, lo
     // Alert ids hash the source offset and rule, so --alerts repeats the live run's ids.
     if (request.alerts && !config.alerts.enabled) logger.warn('--alerts: alerts.enabled is false in the configuration, so no alert is produced');
     const alerts = new AlertEngine({ ...config.alerts, enabled: request.alerts && config.alerts.enabled }, { clock: Date.now });
-    const routes = new Map<string, InputRoute>();
-    for (const input of config.inputs.filter((i) => request.topics.includes(i.topic))) {
-      routes.set(input.topic, {
-        topic: input.topic,
-        kind: input.kind,
-        format: input.format,
-        enrichedTopic: request.toTopic,
-        enricher: new Enricher({
-          index: holder,
-          extraction: {
-            ip_fields: input.ip_fields ?? config.enrich.ip_fields,
-            xff_field: input.xff_field ?? config.enrich.xff_field,
-            trusted_proxies: input.trusted_proxies ?? config.enrich.trusted_proxies,
-          },
-          maxIndexAgeSecs: config.index.max_age_secs,
-          ...(fallback ? { fallback } : {}),
-        }),
-      });
-    }
-    const processor = new BatchProcessor(
-      {
-        enrichedFormat: config.outputs.enriched.format,
-        alertsTopic: config.outputs.alerts.topic,
-        alertsFormat: config.outputs.alerts.format,
-        dlqTopic: config.outputs.dlq.topic,
-        maxRecordBytes: config.pipeline.max_record_bytes,
-      },
-      registry,
-      new OutputEncoder(registry),
-      alerts,
-    );
+    const routes = inputRoutes(config, holder, fallback, { topics: request.topics, enrichedTopic: request.toTopic });
+    const processor = batchProcessor(config, registry, alerts);
 
     await ensureTopics(kafka, [request.toTopic, config.outputs.dlq.topic, ...(request.alerts ? [config.outputs.alerts.topic] : [])], logger);
     logger.info(

@@ -3,13 +3,10 @@ import { AlertEngine } from '../alerts/engine.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { Enricher } from '../enrich/enricher.js';
-import type { InputRoute } from '../kafka/batch.js';
-import { BatchProcessor } from '../kafka/batch.js';
 import { createKafka } from '../kafka/client.js';
-import { OutputEncoder } from '../kafka/output-encoder.js';
 import { Pipeline } from '../kafka/pipeline.js';
 import { Registry } from '../kafka/registry.js';
+import { batchProcessor, inputRoutes } from '../kafka/routes.js';
 import { resolveSecret } from '../kafka/secrets.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { IndexHolder } from '../range-index/reload.js';
@@ -94,39 +91,8 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
   const alerts = new AlertEngine(config.alerts, { clock: Date.now });
   // Index misses go to the remote providers when some are configured (SPEC section 6).
   const fallback = createRemote(config.remote, { logger, metrics, baseDir, weights: config.score });
-  const routes = new Map<string, InputRoute>(
-    config.inputs.map((input) => [
-      input.topic,
-      {
-        topic: input.topic,
-        kind: input.kind,
-        format: input.format,
-        enrichedTopic: config.outputs.enriched.topic ?? `${input.topic}${config.outputs.enriched.per_input_suffix}`,
-        enricher: new Enricher({
-          index: holder,
-          extraction: {
-            ip_fields: input.ip_fields ?? config.enrich.ip_fields,
-            xff_field: input.xff_field ?? config.enrich.xff_field,
-            trusted_proxies: input.trusted_proxies ?? config.enrich.trusted_proxies,
-          },
-          maxIndexAgeSecs: config.index.max_age_secs,
-          ...(fallback ? { fallback } : {}),
-        }),
-      },
-    ]),
-  );
-  const processor = new BatchProcessor(
-    {
-      enrichedFormat: config.outputs.enriched.format,
-      alertsTopic: config.outputs.alerts.topic,
-      alertsFormat: config.outputs.alerts.format,
-      dlqTopic: config.outputs.dlq.topic,
-      maxRecordBytes: config.pipeline.max_record_bytes,
-    },
-    registry,
-    new OutputEncoder(registry),
-    alerts,
-  );
+  const routes = inputRoutes(config, holder, fallback);
+  const processor = batchProcessor(config, registry, alerts);
   // Up before the broker is reached: /healthz answers and /readyz says why while Kafka is away.
   const started: { pipeline?: Pipeline } = {};
   const ops = await startOpsServer({

@@ -51,7 +51,8 @@ export function chunkRecords(records: readonly OutRecord[], maxBytes: number): O
   return chunks;
 }
 
-function byTopic(records: readonly OutRecord[]): TopicMessages[] {
+/** Records grouped per topic for one produce request, in order within each topic. */
+export function byTopic(records: readonly OutRecord[]): TopicMessages[] {
   const topics = new Map<string, TopicMessages>();
   for (const r of records) {
     let entry = topics.get(r.topic);

@@ -1,8 +1,8 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.js';
 import type { BatchProcessor, InputRoute, ProducePlan } from './batch.js';
-import { chunkRecords } from './pipeline.js';
-import type { InRecord, OutRecord } from './records.js';
+import { byTopic, chunkRecords } from './pipeline.js';
+import type { InRecord } from './records.js';
 import { TokenBucket } from './replay/token-bucket.js';
 import type { PartitionRange } from './replay/window.js';
 import { windowSize } from './replay/window.js';
@@ -63,19 +63,6 @@ function key(topic: string, partition: number): string {
 
 function inRecord(m: KafkaMessage): InRecord {
   return { offset: m.offset, key: m.key ?? null, value: m.value, headers: m.headers, timestamp: m.timestamp };
-}
-
-function byTopic(records: readonly OutRecord[]): TopicMessages[] {
-  const topics = new Map<string, TopicMessages>();
-  for (const r of records) {
-    let entry = topics.get(r.topic);
-    if (!entry) {
-      entry = { topic: r.topic, messages: [] };
-      topics.set(r.topic, entry);
-    }
-    entry.messages.push({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) });
-  }
-  return [...topics.values()];
 }
 
 function add(counts: Record<string, number>, name: string, n: number): void {

@@ -3,28 +3,10 @@
 // section 2 (the documented scores and tiers) and config/sample/sample-index.csv (the bundled
 // sample index's rows: the facts ipgeolocation's documentation prints, plus hand-written ranges).
 
-/** SPEC section 1: every field, in order, with its default. */
-export const SECURITY_DEFAULTS = {
-  threat_score: 0,
-  is_tor: false,
-  is_proxy: false,
-  proxy_provider_names: [] as string[],
-  proxy_confidence_score: 0,
-  proxy_last_seen: '',
-  is_residential_proxy: false,
-  is_vpn: false,
-  vpn_provider_names: [] as string[],
-  vpn_confidence_score: 0,
-  vpn_last_seen: '',
-  is_relay: false,
-  relay_provider_name: '',
-  is_anonymous: false,
-  is_known_attacker: false,
-  is_bot: false,
-  is_spam: false,
-  is_cloud_provider: false,
-  cloud_provider_name: '',
-};
+import { SEED_CALLER } from '../../helpers/seed-answers.js';
+
+/** SPEC section 1: every field, in order, with its default, as the seed's caller answer prints them. */
+export const SECURITY_DEFAULTS = { ...SEED_CALLER.security };
 export type Security = typeof SECURITY_DEFAULTS;
 
 /** SPEC section 2's tiers, for entries whose score the documentation does not print. */
