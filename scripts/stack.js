@@ -9,7 +9,13 @@
 // REGISTRY_MANAGEMENT_PORT (any free one); 0 means any free port. KAFKA_JAVA_HOME /
 // REGISTRY_JAVA_HOME pick the JDKs; STACK_START_TIMEOUT_SECS bounds the wait (180);
 // STACK_JVM_OPTS adds JVM flags to both (see stack/jvm-flags.js).
+//
+// KAFKA_SECURE=1 also opens secured listeners: server-verified TLS (KAFKA_TLS_PORT, 9093),
+// mutual TLS (KAFKA_MTLS_PORT, 9094) and SASL over TLS with PLAIN and SCRAM-SHA-256/512
+// (KAFKA_SASL_PORT, 9095). The CA, the client certificate and the users' passwords are written
+// to .stack/secure/ (setup.json lists them). IPRISK_STACK_DIR runs an independent stack.
 import console from 'node:console';
+import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from './stack/errors.js';
@@ -20,6 +26,7 @@ import { stackFile } from './stack/paths.js';
 import { claimPort, portSetting } from './stack/ports.js';
 import { isAlive, isOurs, stopProcess, tailOf } from './stack/processes.js';
 import { registryAnswers, registryUrl, startRegistry } from './stack/registry.js';
+import { makeSecureSetup } from './stack/secure.js';
 import { pidOf, readState, withLock, writeEnv, writePid, writeState } from './stack/state.js';
 
 /** @typedef {'kafka' | 'registry'} Component */
@@ -120,11 +127,15 @@ async function up(components, json) {
   const controllerPort = portSetting('KAFKA_CONTROLLER_PORT', 0);
   const registryPort = portSetting('REGISTRY_PORT', 8081);
   const managementPort = portSetting('REGISTRY_MANAGEMENT_PORT', 0);
+  const secure = process.env.KAFKA_SECURE === '1' || process.env.KAFKA_SECURE === 'true';
   const { state, started } = await withLock(async () => {
     const current = readState();
     /** @type {Component[]} */
     const toStart = [];
     for (const component of components) if (!(await reusable(component, current))) toStart.push(component);
+    if (secure && current.kafka && !current.kafka.secure && !toStart.includes('kafka')) {
+      throw new StackError('Kafka is already running without its secured listeners; run `npm run stack:down` first, then `KAFKA_SECURE=1 npm run stack:up`');
+    }
     writeState(current);
     /** @type {{ component: Component; pid: number; ready: () => Promise<boolean> }[]} */
     const launched = [];
@@ -144,6 +155,11 @@ async function up(components, json) {
           return claimed;
         };
         const kafkaPorts = kafkaJava && { port: await claim('KAFKA_PORT', kafkaPort.port), controllerPort: await claim('KAFKA_CONTROLLER_PORT', controllerPort.port) };
+        const securePorts = kafkaJava && secure && {
+          tlsPort: await claim('KAFKA_TLS_PORT', portSetting('KAFKA_TLS_PORT', 9093).port),
+          mtlsPort: await claim('KAFKA_MTLS_PORT', portSetting('KAFKA_MTLS_PORT', 9094).port),
+          saslPort: await claim('KAFKA_SASL_PORT', portSetting('KAFKA_SASL_PORT', 9095).port),
+        };
         const registryPorts = registryJava && { port: await claim('REGISTRY_PORT', registryPort.port), managementPort: await claim('REGISTRY_MANAGEMENT_PORT', managementPort.port) };
         // Maven runs one download at a time (two would share its local repository); Kafka
         // formats and boots while the registry downloads or starts.
@@ -151,10 +167,11 @@ async function up(components, json) {
         const startingKafka = (async () => {
           if (!kafkaJava || !kafkaPorts || kafkaLibs === null) return;
           const { port } = kafkaPorts;
-          say(`starting Kafka on 127.0.0.1:${port} with Java ${kafkaJava.version} ...`);
-          const pid = await startKafka({ jdk: kafkaJava, libs: kafkaLibs, ...kafkaPorts });
+          const secureSetup = securePorts ? await makeSecureSetup(stackFile.secure, securePorts) : undefined;
+          say(`starting Kafka on 127.0.0.1:${port}${securePorts ? ` (TLS ${securePorts.tlsPort}, mutual TLS ${securePorts.mtlsPort}, SASL_SSL ${securePorts.saslPort})` : ''} with Java ${kafkaJava.version} ...`);
+          const pid = await startKafka({ jdk: kafkaJava, libs: kafkaLibs, ...kafkaPorts, ...(secureSetup ? { secure: secureSetup } : {}) });
           writePid('kafka', pid);
-          current.kafka = { ...kafkaPorts, java: kafkaJava.java };
+          current.kafka = { ...kafkaPorts, java: kafkaJava.java, ...(securePorts ? { secure: { ...securePorts, setup: path.join(stackFile.secure, 'setup.json') } } : {}) };
           writeState(current);
           launched.push({ component: 'kafka', pid, ready: () => kafkaAnswers(port) });
         })();
@@ -192,7 +209,12 @@ async function up(components, json) {
   const lines = envLines(state);
   if (started.length > 0) say(`up in ${((Date.now() - began) / 1000).toFixed(1)} s; ${stackFile.env} says:`);
   if (json) {
-    const out = { started, kafkaBrokers: state.kafka ? kafkaBrokers(state.kafka.port) : null, registryUrl: state.registry ? registryUrl(state.registry.port) : null };
+    const out = {
+      started,
+      kafkaBrokers: state.kafka ? kafkaBrokers(state.kafka.port) : null,
+      registryUrl: state.registry ? registryUrl(state.registry.port) : null,
+      kafkaSecure: state.kafka?.secure?.setup ?? null,
+    };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,22 +10,25 @@ import { startupFlags } from './jvm-flags.js';
 import { metadataBrokers } from './kafka-metadata.js';
 import { stackFile } from './paths.js';
 import { spawnDetached, tailOf } from './processes.js';
+import { scramFormatArgs, secureListeners, secureProperties } from './secure.js';
 
 const HOST = '127.0.0.1';
 const STARTED_LINE = 'Kafka Server started';
 
-/** @param {{ port: number; controllerPort: number; dataDir: string }} o */
-function serverProperties({ port, controllerPort, dataDir }) {
+/** @param {{ port: number; controllerPort: number; dataDir: string; secure?: import('./secure.js').SecureSetup }} o */
+function serverProperties({ port, controllerPort, dataDir, secure }) {
+  const extra = secure ? secureListeners(HOST, secure) : { listeners: [], protocols: [] };
   return [
     'process.roles=broker,controller',
     'node.id=1',
     // Static voters: `StorageTool format` then needs no --standalone / --initial-controllers.
     `controller.quorum.voters=1@${HOST}:${controllerPort}`,
-    `listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${HOST}:${port}`,
+    `listeners=${[`PLAINTEXT://${HOST}:${port}`, `CONTROLLER://${HOST}:${controllerPort}`, ...extra.listeners].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://${HOST}:${port}`, ...extra.listeners].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.protocols].join(',')}`,
+    ...(secure ? secureProperties(secure) : []),
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     // A single broker: every replication factor and min.isr must be 1 or internal topics never form.
@@ -85,18 +88,19 @@ function runToEnd(java, args, env, logFile) {
 }
 
 /**
- * Formats a fresh data folder and starts the broker detached.
- * @param {{ jdk: import('./java.js').Jdk; libs: string; port: number; controllerPort: number }} o
+ * Formats a fresh data folder and starts the broker detached; with `secure`, also its TLS,
+ * mutual-TLS and SASL_SSL listeners and SCRAM users (see secure.js).
+ * @param {{ jdk: import('./java.js').Jdk; libs: string; port: number; controllerPort: number; secure?: import('./secure.js').SecureSetup }} o
  * @returns {Promise<number>} the pid
  */
-export async function startKafka({ jdk, libs, port, controllerPort }) {
+export async function startKafka({ jdk, libs, port, controllerPort, secure }) {
   const { java } = jdk;
   const home = stackFile.dataDir('kafka');
   fs.rmSync(home, { recursive: true, force: true });
   const dataDir = path.join(home, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
   const properties = path.join(home, 'server.properties');
-  fs.writeFileSync(properties, serverProperties({ port, controllerPort, dataDir }));
+  fs.writeFileSync(properties, serverProperties({ port, controllerPort, dataDir, secure }));
   const log4j = path.join(home, 'log4j2.properties');
   fs.writeFileSync(log4j, LOG4J2);
   // The classpath goes in CLASSPATH: the JVM expands `dir/*` itself there, whereas a glob in
@@ -105,7 +109,7 @@ export async function startKafka({ jdk, libs, port, controllerPort }) {
   delete env.JAVA_TOOL_OPTIONS;
   const jvm = ['-Xmx512m', '-Xms256m', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`];
   // The two programs load different classes: one archive each, or they would keep replacing one.
-  const format = [...jvm, ...startupFlags(jdk, `kafka-${KAFKA.version}-format`), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties];
+  const format = [...jvm, ...startupFlags(jdk, `kafka-${KAFKA.version}-format`), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties, ...(secure ? scramFormatArgs(secure) : [])];
   await runToEnd(java, format, env, path.join(home, 'format.log'));
   try {
     const server = [...jvm, ...startupFlags(jdk, `kafka-${KAFKA.version}-server`), 'kafka.Kafka', properties];

@@ -6,7 +6,9 @@ import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const STACK_DIR = path.join(REPO_ROOT, '.stack');
+// IPRISK_STACK_DIR runs a second, independent stack beside the default one (a test that needs
+// a broker configured differently, e.g. with secured listeners, starts its own there).
+export const STACK_DIR = process.env.IPRISK_STACK_DIR ? path.resolve(process.env.IPRISK_STACK_DIR) : path.join(REPO_ROOT, '.stack');
 
 /** `~/.cache/iprisk` (or `$XDG_CACHE_HOME/iprisk`): survives `git clean` and fresh clones. */
 export function cacheRoot() {
@@ -31,4 +33,6 @@ export const stackFile = {
   log: (component) => path.join(STACK_DIR, `${component}.log`),
   /** @param {string} component */
   dataDir: (component) => path.join(STACK_DIR, component),
+  /** Certificates, keys and users of the secured listeners (KAFKA_SECURE=1). */
+  secure: path.join(STACK_DIR, 'secure'),
 };

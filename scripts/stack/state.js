@@ -7,7 +7,8 @@ import { STACK_DIR, stackFile } from './paths.js';
 import { isAlive, readPid } from './processes.js';
 
 /**
- * @typedef {{ port: number; controllerPort: number; java: string }} KafkaState
+ * @typedef {{ tlsPort: number; mtlsPort: number; saslPort: number; setup: string }} KafkaSecureState
+ * @typedef {{ port: number; controllerPort: number; java: string; secure?: KafkaSecureState }} KafkaState
  * @typedef {{ port: number; managementPort: number; healthOnMainPort: boolean; version: string; java: string }} RegistryState
  * @typedef {{ kafka?: KafkaState; registry?: RegistryState }} StackState
  */
