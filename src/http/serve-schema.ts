@@ -31,29 +31,56 @@ export const MIB = 1024 * 1024;
  */
 export const serveSchema = z
   .strictObject({
-    /** Interface to listen on. The default keeps the API on this machine. */
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.number().int().min(0).max(65_535).default(8080),
-    /** Accepted `apiKey` values. Also: serve.api_keys_file, $IPRISK_API_KEYS, --api-key. */
-    api_keys: apiKeyList.default([]),
-    /** File of API keys, one per line; blank lines and `#` comments ignored. Relative to the config file. */
-    api_keys_file: z.string().min(1).optional(),
-    /** With no key configured, the server refuses to start unless this is true (then no key is asked). */
-    allow_anonymous: z.boolean().default(false),
-    /** Requests per minute per API key (per client address when anonymous); 0 = unlimited. */
-    rate_limit_per_minute: z.number().int().min(0).default(0),
-    /** Largest bulk request body. The default fits 50,000 IPv6 addresses, pretty-printed. */
-    max_body_bytes: z.number().int().min(1024).max(256 * MIB).default(3 * MIB),
-    /** Most `ips` in one bulk request (ipgeolocation's limit is 50,000). */
-    max_bulk_ips: z.number().int().min(1).max(1_000_000).default(50_000),
-    /** Bulk addresses answered per event-loop turn, so one big bulk never stalls other requests. */
-    bulk_chunk_size: z.number().int().min(1).max(100_000).default(2000),
-    /** Time to receive a whole request (headers and body). */
-    request_timeout_ms: z.number().int().min(1000).max(600_000).default(30_000),
-    /** Idle keep-alive connections are closed after this. */
-    keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5000),
-    /** On SIGTERM/SIGINT, in-flight requests get this long to finish before connections are cut. */
-    shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
+    host: z.string().min(1).default('127.0.0.1').describe('Interface to listen on. The default keeps the API on this machine; 0.0.0.0 opens it to the network.'),
+    port: z.number().int().min(0).max(65_535).default(8080).describe('Port to listen on; 0 picks a free one.'),
+    api_keys: apiKeyList
+      .default([])
+      .describe('Accepted `apiKey` values; a comma-separated string is read as a list. Also: serve.api_keys_file, $IPRISK_API_KEYS, --api-key.'),
+    api_keys_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("File of API keys, one per line; blank lines and `#` comments ignored. Relative to the config file's folder."),
+    allow_anonymous: z
+      .boolean()
+      .default(false)
+      .describe('With no key configured, the server refuses to start unless this is true (then no key is asked).'),
+    rate_limit_per_minute: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Requests per minute per API key (per client address when anonymous), answered 429 beyond; 0 unlimited.'),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * MIB)
+      .default(3 * MIB)
+      .describe('Largest bulk request body, answered 413 beyond. The default fits 50,000 IPv6 addresses, pretty-printed.'),
+    max_bulk_ips: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(50_000)
+      .describe("Most `ips` in one bulk request, answered 400 beyond (ipgeolocation's limit is 50,000)."),
+    bulk_chunk_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(2000)
+      .describe('Bulk addresses answered per event-loop turn, so one big bulk never stalls other requests.'),
+    request_timeout_ms: z.number().int().min(1000).max(600_000).default(30_000).describe('Time to receive a whole request (headers and body).'),
+    keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5000).describe('Idle keep-alive connections are closed after this.'),
+    shutdown_timeout_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(10_000)
+      .describe('On SIGTERM or SIGINT, requests in flight get this long to finish before connections are cut.'),
   })
   .prefault({});
 
