@@ -68,13 +68,12 @@ function conditionIssues(c: ConditionConfig): Issue[] {
 export const conditionSchema = z
   .strictObject(
     {
-      /** security.<field> | event.<dot.path> | kind | ip | enrichment.source */
-      field: z.string().min(1),
-      eq: scalar.optional(),
-      in: z.array(scalar).min(1).optional(),
-      gte: z.number().optional(),
-      lte: z.number().optional(),
-      exists: z.boolean().optional(),
+      field: z.string().min(1).describe('What the condition tests: security.<field>, event.<dot.path>, kind, ip or enrichment.source.'),
+      eq: scalar.optional().describe('Equal to this value; on a list field, contains it.'),
+      in: z.array(scalar).min(1).optional().describe('One of these values; on a list field, any element is.'),
+      gte: z.number().optional().describe('A number at least this (numeric strings in events count).'),
+      lte: z.number().optional().describe('A number at most this (numeric strings in events count).'),
+      exists: z.boolean().optional().describe('true: the event field is present and not null; false: it is absent or null.'),
     },
     {
       error: (iss) =>
@@ -91,16 +90,18 @@ export type ConditionConfig = z.output<typeof conditionSchema>;
 
 export const ruleSchema = z
   .strictObject({
-    /** Unique; names the rule in alerts, alert ids and metrics. */
-    id: z.string().min(1).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
-    severity: z.enum(SEVERITIES),
-    /** `{path}` placeholders with the condition namespaces; `{{` / `}}` are literal braces. A missing
-     * or empty value renders as `-`. */
-    summary: z.string().min(1),
-    /** Event kinds the rule looks at. */
-    kinds: z.array(z.enum(EVENT_KINDS)).min(1).default([...EVENT_KINDS]),
-    /** Every condition must hold (AND). */
-    when: z.array(conditionSchema).min(1),
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+      .describe('Unique; names the rule in alerts, alert ids and metrics.'),
+    severity: z.enum(SEVERITIES).describe("The alerts' severity."),
+    summary: z
+      .string()
+      .min(1)
+      .describe('Alert text: `{path}` placeholders with the condition namespaces; `{{` / `}}` are literal braces. A missing or empty value renders as `-`.'),
+    kinds: z.array(z.enum(EVENT_KINDS)).min(1).default([...EVENT_KINDS]).describe('Event kinds the rule looks at.'),
+    when: z.array(conditionSchema).min(1).describe('Conditions, every one of which must hold (AND).'),
   })
   .superRefine((rule, ctx) => {
     for (const message of parseTemplate(rule.summary).problems) {
@@ -162,12 +163,20 @@ export const rulesSchema = z
 /** The `alerts` config section (SPEC section 4); omitted entirely, every default applies. */
 export const alertsSchema = z
   .strictObject({
-    enabled: z.boolean().default(true),
-    /** One alert per (rule, ip) per window; 0 turns suppression off. */
-    suppression_window_secs: z.number().int().min(0).default(300),
-    /** Bound on suppression memory: the least recently matched (rule, ip) keys are forgotten. */
-    max_tracked_keys: z.number().int().min(1).default(100_000),
-    rules: rulesSchema,
+    enabled: z.boolean().default(true).describe('false: no rule is evaluated and no alert is emitted.'),
+    suppression_window_secs: z
+      .number()
+      .int()
+      .min(0)
+      .default(300)
+      .describe('One alert per (rule, ip) per window, the next one carrying suppressed_count; 0 turns suppression off.'),
+    max_tracked_keys: z
+      .number()
+      .int()
+      .min(1)
+      .default(100_000)
+      .describe('Bound on suppression memory: beyond it, the least recently matched (rule, ip) keys are forgotten.'),
+    rules: rulesSchema.describe('The alert rules. Absent: the three default rules; an empty list: none.'),
   })
   .prefault({});
 

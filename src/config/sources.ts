@@ -8,19 +8,30 @@ import { FEED_FORMATS } from '../feeds/formats.js';
  */
 export const sourceSchema = z
   .strictObject({
-    name: z.string().min(1).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
-    format: z.enum(FEED_FORMATS),
-    path: z.string().min(1).optional(),
-    url: z.url().optional(),
-    /** netset (required there), and mmdb files whose records carry no flags of their own. */
-    meaning: z.enum(MEANINGS).optional(),
-    /** The provider name the entries carry; overrides the one a format names by itself. */
-    provider: z.string().min(1).optional(),
-    /** Confidence (1-100) given to vpn / proxy signals of this source that carry none. */
-    confidence: z.number().int().min(1).max(100).optional(),
-    /** Sources that publish a checksum alongside the feed. */
-    sha256: z.string().regex(/^[0-9a-f]{64}$/i).optional(),
-    enabled: z.boolean().default(true),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+      .describe('Unique name of the source; shown in provenance (enrichment, `index inspect`) and in feed update metrics.'),
+    format: z.enum(FEED_FORMATS).describe('How the feed is parsed (see "Building a real index" in the README).'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Local copy of the feed, relative to the folder of the file that declares it; `index update` downloads url into it. Absent: feeds/<name><ext> beside the config file."),
+    url: z.url().optional().describe('Where `index update` fetches the feed (conditional requests). Formats with an official URL get it by default.'),
+    meaning: z
+      .enum(MEANINGS)
+      .optional()
+      .describe('What every entry of the feed means: required for netset, and for mmdb files whose records carry no flags of their own.'),
+    provider: z.string().min(1).optional().describe('The provider name the entries carry; overrides the one a format names by itself.'),
+    confidence: z.number().int().min(1).max(100).optional().describe('Confidence given to vpn / proxy signals of this source that carry none.'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i)
+      .optional()
+      .describe('Expected SHA-256 of the downloaded feed, for sources that publish one: a download that differs is rejected and the last good copy kept.'),
+    enabled: z.boolean().default(true).describe('false leaves the source out of builds and updates without deleting it.'),
   })
   .superRefine((src, ctx) => {
     if (src.path === undefined && src.url === undefined) {
