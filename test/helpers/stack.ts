@@ -1,16 +1,31 @@
 // The Kafka broker and schema registry that integration tests run against, and the vitest
 // globalSetup that provides them (test/integration/kafka/** only; see vitest.config.ts).
 //
-// Order of preference:
+// Order of preference (docs/testing.md):
 //   1. KAFKA_BROKERS / SCHEMA_REGISTRY_URL from the environment: used as given, nothing started.
-//   2. (extension point) a Docker engine: see `startWithDocker` below.
-//   3. The local JVM stack of scripts/stack.js, on free ports; a stack already running in this
-//      checkout (`npm run stack:up`) is reused and left running.
+//   2. IPRISK_TEST_STACK=containers (or auto where a Docker engine answers and no Java is
+//      installed): containers started through testcontainers (test/helpers/containers/).
+//   3. IPRISK_TEST_STACK=jvm (or auto otherwise): the local JVM stack of scripts/stack.js, on
+//      free ports; a stack already running in this checkout (`npm run stack:up`) is reused and
+//      left running.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { chooseStack } from './containers/choice.js';
+import { startContainers } from './containers/start.js';
+import type { ImageOrigin } from './containers/images.js';
 import { REPO_ROOT } from './paths.js';
 import { ensurePythonVenv } from './python-venv.js';
+
+/** Where a component of the stack came from. */
+export type StackSource = 'environment' | 'containers' | 'jvm';
+
+export interface StackContainer {
+  component: 'kafka' | 'registry';
+  id: string;
+  image: string;
+  origin: ImageOrigin;
+}
 
 export interface StackEndpoints {
   /** `host:port` strings, as kafkajs takes them. */
@@ -19,6 +34,13 @@ export interface StackEndpoints {
   registryUrl: string;
   /** True when this call started at least one of the two (and so must stop it). */
   startedHere: boolean;
+  served: { kafka: StackSource; registry: StackSource };
+  /** Why the path was taken, e.g. `IPRISK_TEST_STACK=containers`. */
+  reason: string;
+  /** The containers this run started (none unless `served` says `containers`). */
+  containers: StackContainer[];
+  /** The value of the run label (`io.iprisk.test-stack.run`) on those containers. */
+  containerRun: string | null;
 }
 
 declare module 'vitest' {
@@ -48,21 +70,8 @@ function fromEnvironment(): { brokers?: string[]; registryUrl?: string } {
   };
 }
 
-interface ContainerStack {
-  brokers: string[];
-  registryUrl: string;
-  stop: () => Promise<void>;
-}
-
-/**
- * Extension point: where `docker info` succeeds, Kafka and a registry could come from
- * testcontainers (`@testcontainers/kafka`) instead of local JVMs. Neither testcontainers nor a
- * Docker engine is available on this project's machines, so this finds nothing and the local
- * stack is used. An implementation probes `docker info`, starts the missing components and
- * returns their endpoints with a stop function.
- */
-function startWithDocker(_components: readonly Component[]): Promise<ContainerStack | undefined> {
-  return Promise.resolve(undefined);
+function say(message: string): void {
+  process.stderr.write(`test stack: ${message}\n`);
 }
 
 function runStackScript(args: readonly string[], timeoutMs: number): Promise<string> {
@@ -115,13 +124,28 @@ export async function ensureStack(): Promise<StackEndpoints> {
   const missing: Component[] = [];
   if (given.brokers === undefined) missing.push('kafka');
   if (given.registryUrl === undefined) missing.push('registry');
+  const source = (component: Component, otherwise: StackSource): StackSource => (missing.includes(component) ? otherwise : 'environment');
   if (given.brokers !== undefined && given.registryUrl !== undefined) {
-    return { brokers: given.brokers, registryUrl: given.registryUrl, startedHere: false };
+    const reason = 'KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set';
+    return { brokers: given.brokers, registryUrl: given.registryUrl, startedHere: false, served: { kafka: 'environment', registry: 'environment' }, reason, containers: [], containerRun: null };
   }
-  const containers = await startWithDocker(missing);
-  if (containers !== undefined) {
-    stopContainers = containers.stop;
-    return { brokers: given.brokers ?? containers.brokers, registryUrl: given.registryUrl ?? containers.registryUrl, startedHere: true };
+  const choice = await chooseStack();
+  say(`${choice.path} (${choice.reason})`);
+  if (choice.path === 'containers') {
+    const started = await startContainers(missing, say);
+    stopContainers = started.stop;
+    const brokers = given.brokers ?? started.brokers;
+    const registryUrl = given.registryUrl ?? started.registryUrl;
+    if (brokers === undefined || registryUrl === undefined) throw new Error('the container stack reported no endpoints for what it was asked to start');
+    return {
+      brokers,
+      registryUrl,
+      startedHere: true,
+      served: { kafka: source('kafka', 'containers'), registry: source('registry', 'containers') },
+      reason: choice.reason,
+      containers: started.containers.map(({ component, id, image }) => ({ component, id, image, origin: started.images[component].origin })),
+      containerRun: started.run,
+    };
   }
   const up = parseUp(await runStackScript(['up', ...missing, '--json'], UP_TIMEOUT_MS));
   for (const component of up.started) startedByThisProcess.add(component);
@@ -130,7 +154,15 @@ export async function ensureStack(): Promise<StackEndpoints> {
   if (brokers === undefined || registryUrl === undefined) {
     throw new Error(`scripts/stack.js up reported no ${brokers === undefined ? 'Kafka brokers' : 'registry URL'}: ${JSON.stringify(up)}`);
   }
-  return { brokers, registryUrl, startedHere: up.started.length > 0 };
+  return {
+    brokers,
+    registryUrl,
+    startedHere: up.started.length > 0,
+    served: { kafka: source('kafka', 'jvm'), registry: source('registry', 'jvm') },
+    reason: choice.reason,
+    containers: [],
+    containerRun: null,
+  };
 }
 
 /** Stops what `ensureStack` started in this process; a stack found running is left alone. */
