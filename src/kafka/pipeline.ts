@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BatchProcessor, InputRoute, ProducePlan } from './batch.js';
 import type { InRecord, OutRecord } from './records.js';
+import { StartPositions } from './start-positions.js';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -26,7 +27,7 @@ export interface PipelineOptions {
   logger: Logger;
 }
 
-export type PipelineState = 'starting' | 'joining' | 'ready' | 'rebalancing' | 'stopping' | 'stopped' | 'crashed';
+export type PipelineState = 'starting' | 'joining' | 'pinning' | 'ready' | 'rebalancing' | 'stopping' | 'stopped' | 'crashed';
 
 function approximateBytes(r: OutRecord): number {
   return r.value.length + (r.key?.length ?? 0) + 64;
@@ -77,8 +78,12 @@ export class Pipeline {
   state: PipelineState = 'starting';
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private assigned = 0;
   private readonly suppressedSeen = new Map<string, number>();
+  private readonly startPositions: StartPositions;
+  /** Joins seen; the join whose start positions are pinned; the join after which a fetch began. */
+  private joins = 0;
+  private pinnedJoin = 0;
+  private fetchingJoin = 0;
 
   constructor(private readonly options: PipelineOptions) {
     const { kafka } = options;
@@ -99,23 +104,53 @@ export class Pipeline {
           transactionTimeout: options.transactionTimeoutMs,
         })
       : kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+    this.startPositions = new StartPositions({
+      kafka,
+      consumer: this.consumer,
+      groupId: options.groupId,
+      topics: [...options.routes.keys()],
+      startFrom: options.startFrom,
+      // Long enough for a live leader to pin; a dead one is out of the group by then anyway.
+      leaderWaitMs: options.sessionTimeoutMs,
+      logger: options.logger,
+    });
   }
 
-  /** /readyz: joined the group, holds its partitions and has begun fetching from known offsets. */
+  /**
+   * /readyz: joined the group, the start of every partition it holds is committed (so a restart
+   * resumes there, never at a later `latest`) and fetching has begun from those offsets.
+   */
   get ready(): boolean {
     return this.state === 'ready';
+  }
+
+  private maybeReady(): void {
+    if (this.state === 'pinning' && this.pinnedJoin === this.joins && this.fetchingJoin === this.joins) this.state = 'ready';
   }
 
   async start(): Promise<void> {
     const { consumer, options } = this;
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, (e) => {
-      this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
-      this.state = this.assigned === 0 ? 'ready' : 'joining';
-      options.logger.info({ assignment: e.payload.memberAssignment, groupId: e.payload.groupId }, 'joined the consumer group');
+      const { memberAssignment, groupId, isLeader } = e.payload;
+      const join = ++this.joins;
+      if (this.state !== 'stopping' && this.state !== 'stopped') this.state = 'pinning';
+      options.logger.info({ assignment: memberAssignment, groupId, isLeader }, 'joined the consumer group');
+      // Synchronous up to the pause: kafkajs fetches only after this listener returns.
+      this.startPositions.join(memberAssignment, isLeader).then(
+        (pinned) => {
+          if (!pinned || join !== this.joins) return;
+          this.pinnedJoin = join;
+          this.maybeReady();
+        },
+        (err: unknown) => {
+          options.logger.error({ err }, 'pinning start positions failed');
+        },
+      );
     });
     consumer.on(events.FETCH_START, () => {
-      if (this.state === 'joining') this.state = 'ready';
+      this.fetchingJoin = this.joins;
+      this.maybeReady();
     });
     consumer.on(events.REBALANCING, () => {
       if (this.state !== 'stopping') this.state = 'rebalancing';
@@ -229,6 +264,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
+    this.startPositions.close();
     try {
       await this.consumer.disconnect();
     } finally {
