@@ -1,3 +1,5 @@
+import type avro from 'avsc';
+import { boundedType, decodeBounded } from './avro/bounded-read.js';
 import type { Registry, WriterSchema } from './registry.js';
 import { MAGIC_BYTE } from './registry.js';
 
@@ -45,6 +47,18 @@ function decodeJson(value: Buffer): Decoded {
   return { ok: true, format: 'json', event: parsed as Record<string, unknown> };
 }
 
+/** Writer types compiled for bounded reads (avro/bounded-read.ts), once per writer schema. */
+const boundedWriters = new WeakMap<WriterSchema, avro.Type>();
+
+function readerFor(writer: WriterSchema): avro.Type {
+  let type = boundedWriters.get(writer);
+  if (!type) {
+    type = boundedType(writer.json as avro.Schema);
+    boundedWriters.set(writer, type);
+  }
+  return type;
+}
+
 async function decodeAvro(value: Buffer, registry: Registry | undefined): Promise<Decoded> {
   if (value.length < 5 || value[0] !== MAGIC_BYTE) return fail('avro_unframed', 'value does not start with the Confluent magic byte 0 and a schema id');
   const id = value.readUInt32BE(1);
@@ -52,7 +66,7 @@ async function decodeAvro(value: Buffer, registry: Registry | undefined): Promis
   const writer = await registry.writer(id);
   if ('unknown' in writer) return fail('avro_unknown_schema', writer.unknown);
   try {
-    const event = writer.type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
+    const event = decodeBounded(readerFor(writer), value.subarray(5)) as Record<string, unknown>;
     return { ok: true, format: 'avro', event, writer };
   } catch (err) {
     return fail('avro_corrupt', `value does not decode with schema id ${id}: ${err instanceof Error ? err.message : String(err)}`);

@@ -229,3 +229,57 @@ export function mutated(arb: fc.Arbitrary<string>): fc.Arbitrary<string> {
     return s.slice(0, i) + c + s.slice(i + 1);
   });
 }
+
+// ---- events ------------------------------------------------------------------------------
+
+/** Text as events carry it: any Unicode (whole code points: Avro strings are UTF-8). */
+const eventText = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 30 }),
+);
+
+/** The client address field of an event: public, private, mapped, with ports, junk, placeholders. */
+export const clientIpText = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('2.56.188.34', '185.220.101.9', '1.0.0.1', '8.8.8.8', '10.0.0.1', '::ffff:2.56.188.34', '[2606:4700::1111]:443', '2.56.188.34:51234', '-', '') },
+  { weight: 2, arbitrary: ipv4Text },
+  { weight: 1, arbitrary: ipv6Compressed },
+  { weight: 1, arbitrary: wrapped },
+  { weight: 1, arbitrary: addressJunk },
+);
+
+/** Epoch milliseconds within the years 1970-2100 (Avro long, timestamp-millis). */
+export const epochMs = fc.integer({ min: 0, max: 4_102_444_800_000 });
+
+/** Avro longs that avsc reads back exactly: its zigzag decoding turns to floating point past
+ * 2^53, so |n| <= 2^52 (larger safe integers round-trip with a loss of the last bit). */
+export const avroLong = fc.integer({ min: -(2 ** 52), max: 2 ** 52 });
+
+const nullable = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null, freq: 4 });
+
+/** A record of schemas/AccessEvent.avsc, every field set (null where nullable and absent). */
+export const accessEventRecord = fc.record({
+  timestamp: epochMs,
+  client_ip: nullable(clientIpText),
+  method: nullable(fc.oneof(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), eventText)),
+  host: nullable(eventText),
+  path: nullable(eventText),
+  status: nullable(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+  bytes: nullable(avroLong),
+  user_agent: nullable(eventText),
+  referrer: nullable(eventText),
+  request_id: nullable(eventText),
+  x_forwarded_for: nullable(fc.oneof(eventText, fc.array(clientIpText, { maxLength: 3 }).map((a) => a.join(', ')))),
+});
+
+/** A record of schemas/AuthEvent.avsc. */
+export const authEventRecord = fc.record({
+  timestamp: epochMs,
+  ip: nullable(clientIpText),
+  user: nullable(eventText),
+  action: nullable(fc.constantFrom('login', 'logout', 'mfa', 'password_reset', 'signup', 'token')),
+  outcome: nullable(fc.constantFrom('success', 'failure')),
+  reason: nullable(eventText),
+  user_agent: nullable(eventText),
+  app: nullable(eventText),
+  session_id: nullable(eventText),
+});
