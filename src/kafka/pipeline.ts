@@ -93,6 +93,10 @@ export class Pipeline {
       heartbeatInterval: options.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
       maxBytes: options.maxBytes,
+      // Also how long kafkajs idles when every partition it holds is paused (as they are while
+      // their start is pinned): its 5 s default held the first batch back that long after ready.
+      // 500 ms is the Java client's fetch.max.wait.ms default.
+      maxWaitTimeInMs: 500,
       readUncommitted: false,
       allowAutoTopicCreation: false,
     });
