@@ -212,7 +212,11 @@ async function buildImage(image: string, name: string, buildArgs: Record<string,
     fill(context);
     say(`building ${image} ...`);
     const args = ['build', '--network', 'host', '--tag', image, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), context];
-    const result = await run(DOCKER, args, { timeoutMs: BUILD_TIMEOUT_MS, progress: (line) => { say(`  ${line}`); } });
+    // The legacy builder's steps only: its layer ids and intermediate containers are noise.
+    const progress = (line: string): void => {
+      if (/^(Step |Sending build context)/.test(line)) say(`  ${line}`);
+    };
+    const result = await run(DOCKER, args, { timeoutMs: BUILD_TIMEOUT_MS, progress });
     if (result.code !== 0) throw new Error(`docker build of ${image} failed (exit ${result.code}):\n${result.stderr.trim()}\n${result.stdout.trim().split('\n').slice(-15).join('\n')}`);
   } finally {
     fs.rmSync(context, { recursive: true, force: true });

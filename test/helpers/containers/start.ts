@@ -6,6 +6,8 @@
 // nothing to map); the ports are chosen on the host and passed in, and readiness is a log line
 // in the container plus the same protocol-level checks the JVM stack makes from the host.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GenericContainer, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
@@ -25,6 +27,21 @@ const STOP_TIMEOUT_MS = 20_000;
 // Test traffic never reaches the peak the full JIT is for; C1 alone halves start-up CPU
 // (measured for the JVM stack, scripts/stack/jvm-flags.js).
 const JVM_OPTS = '-XX:TieredStopAtLevel=1';
+
+/**
+ * The local images' JVMs keep class archives here between runs (mounted at CDS_MOUNT), one
+ * folder per image tag: an archive only fits the runtime and jars it was made from. Official
+ * images are left as their makers configured them.
+ */
+async function cdsFolder(image: string): Promise<string> {
+  const { STACK_CACHE } = await stack.paths();
+  const dir = path.join(STACK_CACHE, 'cds', 'containers', image.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  fs.mkdirSync(dir, { recursive: true });
+  // The images run as nobody (65534), whatever user runs the tests.
+  fs.chmodSync(dir, 0o777);
+  return dir;
+}
+const CDS_MOUNT = '/var/cache/cds';
 
 export type Component = 'kafka' | 'registry';
 
@@ -122,7 +139,8 @@ function kafkaEnvironment(port: number, controllerPort: number): Record<string, 
 }
 
 /** Quarkus reads its settings from the environment, in the local image and the official one alike. */
-function registryEnvironment(port: number, managementPort: number): Record<string, string> {
+function registryEnvironment(port: number, managementPort: number, cdsArchive: string | undefined): Record<string, string> {
+  const cds = cdsArchive === undefined ? '' : ` -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=${cdsArchive}`;
   return {
     QUARKUS_HTTP_HOST: HOST,
     QUARKUS_HTTP_PORT: String(port),
@@ -132,7 +150,7 @@ function registryEnvironment(port: number, managementPort: number): Record<strin
     APICURIO_REST_DELETION_ARTIFACT_ENABLED: 'true',
     APICURIO_REST_DELETION_ARTIFACT_VERSION_ENABLED: 'true',
     APICURIO_REST_DELETION_GROUP_ENABLED: 'true',
-    JAVA_OPTS_APPEND: `-Xmx512m ${JVM_OPTS}`,
+    JAVA_OPTS_APPEND: `-Xmx512m ${JVM_OPTS}${cds}`,
   };
 }
 
@@ -143,6 +161,7 @@ async function startOne(
   logLine: string | RegExp,
   answers: () => Promise<boolean>,
   run: string,
+  cdsDir: string | undefined,
 ): Promise<{ container: StartedTestContainer; info: StartedContainer }> {
   const started = Date.now();
   let container: StartedTestContainer | undefined;
@@ -150,6 +169,7 @@ async function startOne(
     container = await new GenericContainer(image)
       .withNetworkMode('host')
       .withEnvironment(environment)
+      .withBindMounts(cdsDir === undefined ? [] : [{ source: cdsDir, target: CDS_MOUNT, mode: 'rw' }])
       .withLabels({ [COMPONENT_LABEL]: component, [RUN_LABEL]: run })
       .withWaitStrategy(Wait.forLogMessage(logLine))
       .withStartupTimeout(STARTUP_TIMEOUT_MS)
@@ -175,6 +195,10 @@ export async function startContainers(components: readonly Component[], say: Say
   const { metadataBrokers } = await stack.kafkaMetadata();
   const registryModule = await stack.registry();
   const run = crypto.randomUUID();
+  const cds = async (component: Component): Promise<string | undefined> =>
+    images[component].origin === 'local' ? cdsFolder(images[component].image) : undefined;
+  const kafkaCds = needed.kafka ? await cds('kafka') : undefined;
+  const registryCds = needed.registry ? await cds('registry') : undefined;
 
   const taken: number[] = [];
   const claim = async (variable: string): Promise<number> => {
@@ -192,21 +216,23 @@ export async function startContainers(components: readonly Component[], say: Say
       : startOne(
           'kafka',
           images.kafka.image,
-          kafkaEnvironment(kafkaPorts.port, kafkaPorts.controllerPort),
+          { ...kafkaEnvironment(kafkaPorts.port, kafkaPorts.controllerPort), ...(kafkaCds === undefined ? {} : { CDS_ARCHIVE_DIR: CDS_MOUNT }) },
           'Kafka Server started',
           () => metadataBrokers(HOST, kafkaPorts.port, 2_000).then((brokers) => brokers.length > 0, () => false),
           run,
+          kafkaCds,
         ),
     registryPorts === undefined
       ? undefined
       : startOne(
           'registry',
           images.registry.image,
-          registryEnvironment(registryPorts.port, registryPorts.managementPort),
+          registryEnvironment(registryPorts.port, registryPorts.managementPort, registryCds === undefined ? undefined : `${CDS_MOUNT}/registry.jsa`),
           // Quarkus: "apicurio-registry-app 3.3.3 on JVM (powered by Quarkus ...) started in 4.1s. Listening on: http://..."
           /Listening on: http/,
           () => registryModule.registryAnswers({ ...registryPorts, healthOnMainPort: false }),
           run,
+          registryCds,
         ),
   ]);
   const started = starts.flatMap((s) => (s.status === 'fulfilled' && s.value !== undefined ? [s.value] : []));
