@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { API_KEYS_ENV, ApiKeyStore, envApiKeys, keyProblem, readApiKeysFile } from '../http/api-keys.js';
+import { ApiKeysFileWatcher } from '../http/api-keys-watch.js';
 import { SecurityApiServer } from '../http/server.js';
 import { IndexHolder } from '../range-index/reload.js';
 import { createRemote } from '../remote/create.js';
@@ -32,11 +33,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Every accepted key: config, keys file, $IPRISK_API_KEYS and --api-key together. */
-function gatherKeys(loaded: LoadedConfig, cli: readonly string[]): string[] {
+/** Every accepted key: config, $IPRISK_API_KEYS and --api-key (fixed), and the keys file (reloaded). */
+function gatherKeys(loaded: LoadedConfig, cli: readonly string[]): { fixed: string[]; file: string | undefined; fromFile: string[] } {
   const serve = loaded.config.serve;
-  const fromFile = serve.api_keys_file === undefined ? [] : readApiKeysFile(resolvePath(loaded, serve.api_keys_file));
-  return [...serve.api_keys, ...fromFile, ...envApiKeys(process.env), ...cli];
+  const file = serve.api_keys_file === undefined ? undefined : resolvePath(loaded, serve.api_keys_file);
+  const fromFile = file === undefined ? [] : readApiKeysFile(file);
+  return { fixed: [...serve.api_keys, ...envApiKeys(process.env), ...cli], file, fromFile };
 }
 
 export function registerServe(program: Command): void {
@@ -61,7 +63,8 @@ SIGTERM / SIGINT stop accepting connections, let in-flight requests finish, and 
     .action(async (opts: ServeOptions) => {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
-      const keys = new ApiKeyStore(gatherKeys(loaded, opts.apiKey));
+      const gathered = gatherKeys(loaded, opts.apiKey);
+      const keys = new ApiKeyStore([...gathered.fixed, ...gathered.fromFile]);
       if (keys.size === 0 && !config.serve.allow_anonymous) {
         throw new ConfigError(loaded.file ?? 'defaults', [
           `serve: no API key configured. Pass --api-key KEY, set ${API_KEYS_ENV}, serve.api_keys or serve.api_keys_file, or set serve.allow_anonymous: true to serve without keys.`,
@@ -70,6 +73,10 @@ SIGTERM / SIGINT stop accepting connections, let in-flight requests finish, and 
       const logger = createLogger();
       const metrics = createMetrics();
       const { index, file } = await openIndex(opts.index, loaded);
+      // The keys file is re-read when it changes; a bad or empty new file keeps the keys in use.
+      const keysWatcher =
+        gathered.file === undefined ? undefined : new ApiKeysFileWatcher(keys, gathered.file, gathered.fixed, { logger });
+      keysWatcher?.start();
       const holder = new IndexHolder(index, file);
       if (file !== undefined && config.index.watch) {
         holder.watchSnapshot(file, {
@@ -105,6 +112,7 @@ SIGTERM / SIGINT stop accepting connections, let in-flight requests finish, and 
           process.once(signal, () => process.exit(1));
           logger.info({ signal }, 'iprisk serve shutting down: finishing in-flight requests');
           holder.close();
+          keysWatcher?.close();
           void server.close().then(async () => {
             await fallback?.close();
             logger.info({}, 'iprisk serve stopped');

@@ -21,33 +21,46 @@ export function keyId(key: string): string {
  * answer time nor the key length tells an attacker how close a guess was.
  */
 export class ApiKeyStore {
-  private readonly digests: readonly Buffer[];
-  private readonly ids: readonly string[];
+  private keys: KeySet;
 
   constructor(keys: readonly string[]) {
-    const unique = [...new Set(keys)];
-    this.digests = unique.map(sha256);
-    this.ids = unique.map(keyId);
+    this.keys = keySet(keys);
   }
 
   get size(): number {
-    return this.digests.length;
+    return this.keys.digests.length;
   }
 
   /** Key ids, for the start-up log line. */
   get keyIds(): readonly string[] {
-    return this.ids;
+    return this.keys.ids;
+  }
+
+  /** Swaps every key at once (a reloaded keys file): a check sees the old set or the new one. */
+  replace(keys: readonly string[]): void {
+    this.keys = keySet(keys);
   }
 
   /** The id of the key `candidate` is, or undefined. */
   verify(candidate: string): string | undefined {
+    const { digests, ids } = this.keys;
     const digest = sha256(candidate);
     let match = -1;
-    for (let i = 0; i < this.digests.length; i++) {
-      if (timingSafeEqual(digest, this.digests[i]!) && match < 0) match = i;
+    for (let i = 0; i < digests.length; i++) {
+      if (timingSafeEqual(digest, digests[i]!) && match < 0) match = i;
     }
-    return match < 0 ? undefined : this.ids[match];
+    return match < 0 ? undefined : ids[match];
   }
+}
+
+interface KeySet {
+  readonly digests: readonly Buffer[];
+  readonly ids: readonly string[];
+}
+
+function keySet(keys: readonly string[]): KeySet {
+  const unique = [...new Set(keys)];
+  return { digests: unique.map(sha256), ids: unique.map(keyId) };
 }
 
 /** Keys of a keys file: one per line, blank lines and `#` comments skipped. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseNetworks } from '../ip/network.js';
 
 /** Characters ipgeolocation answers 400 for anywhere in the URL (seed 001's error table): a
  * key holding one could never be sent, so config rejects it up front. */
@@ -23,6 +24,15 @@ const apiKeyList = z.preprocess(
 );
 
 export const MIB = 1024 * 1024;
+
+function isNetwork(text: string): boolean {
+  try {
+    parseNetworks(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The `serve` config section: the ipgeolocation-compatible HTTP API (SPEC section 7).
@@ -51,6 +61,22 @@ export const serveSchema = z
       .min(0)
       .default(0)
       .describe('Requests per minute per API key (per client address when anonymous), answered 429 beyond; 0 unlimited.'),
+    max_in_flight_requests_per_key: z
+      .number()
+      .int()
+      .min(0)
+      .default(64)
+      .describe('Requests of one API key (one client address when anonymous) being answered at once, answered 429 with Retry-After beyond; 0 unlimited.'),
+    max_in_flight_bulk_ips_per_key: z
+      .number()
+      .int()
+      .min(0)
+      .default(400_000)
+      .describe('Bulk addresses of one API key being answered at once (the default is 8 full bulks), answered 429 with Retry-After beyond; 0 unlimited.'),
+    trusted_proxies: z
+      .array(z.string().min(1).refine(isNetwork, 'not a CIDR, address or range'))
+      .default([])
+      .describe('CIDRs of reverse proxies in front of the API. A request from one of them is answered for the right-most X-Forwarded-For address outside them when it has no `ip` parameter.'),
     max_body_bytes: z
       .number()
       .int()
@@ -70,8 +96,8 @@ export const serveSchema = z
       .int()
       .min(1)
       .max(100_000)
-      .default(2000)
-      .describe('Bulk addresses answered per event-loop turn, so one big bulk never stalls other requests.'),
+      .default(500)
+      .describe('Bulk addresses looked up or rendered per turn; bulks take turns, one per event-loop iteration, so single lookups never wait behind a whole bulk.'),
     request_timeout_ms: z.number().int().min(1000).max(600_000).default(30_000).describe('Time to receive a whole request (headers and body).'),
     keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5000).describe('Idle keep-alive connections are closed after this.'),
     shutdown_timeout_ms: z

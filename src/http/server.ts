@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import type { LookupProvider } from '../enrich/lookup-provider.js';
 import type { IndexSource } from '../enrich/enricher.js';
+import { IpExtractor } from '../enrich/extract-ip.js';
 import { Projection } from '../security/projection.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { ApiError } from './api-error.js';
@@ -16,7 +17,9 @@ import { ClientGone, decodeUtf8, mediaType, readBody } from './body.js';
 import { parseBulkBody } from './bulk-request.js';
 import type { OutputFormat } from './params.js';
 import { forbiddenCharacterError, outputFormat, readParams, splitUrl } from './params.js';
+import { InFlightLimits } from './in-flight.js';
 import { RateLimiter } from './rate-limit.js';
+import { TurnQueue } from './turns.js';
 import type { ServeConfig } from './serve-schema.js';
 import { XML_DECLARATION, xmlDocument } from './xml.js';
 
@@ -80,12 +83,8 @@ function ignore(): void {
   return;
 }
 
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** The caller's address as the socket reports it, IPv4-mapped IPv6 read as IPv4. */
-function callerAddress(req: IncomingMessage): string | undefined {
+function socketAddress(req: IncomingMessage): string | undefined {
   const address = req.socket.remoteAddress;
   if (address === undefined) return undefined;
   return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
@@ -110,6 +109,11 @@ export class SecurityApiServer {
   private readonly lookupHits: BoundCounter;
   private readonly lookupMisses: BoundCounter;
   private readonly apiRoutes: boolean;
+  /** Bulk work takes turns here, one piece per event-loop iteration for the whole server. */
+  private readonly turns = new TurnQueue();
+  private readonly inFlight: InFlightLimits;
+  /** The caller's address from the socket, or from X-Forwarded-For behind trusted proxies. */
+  private readonly callers: IpExtractor;
   private closing = false;
 
   constructor(options: SecurityApiOptions) {
@@ -126,6 +130,9 @@ export class SecurityApiServer {
     this.ready = options.ready ?? (() => true);
     const perMinute = options.config.rate_limit_per_minute;
     this.limiter = perMinute > 0 ? new RateLimiter(perMinute, options.clock) : undefined;
+    this.inFlight = new InFlightLimits(options.config.max_in_flight_requests_per_key, options.config.max_in_flight_bulk_ips_per_key);
+    // The enricher's reading of a proxy chain, on a two-field record: the socket's address and the header.
+    this.callers = new IpExtractor({ ip_fields: ['socket'], xff_field: 'forwarded_for', trusted_proxies: options.config.trusted_proxies });
     this.lookupHits = this.metrics.indexLookups.labels('hit');
     this.lookupMisses = this.metrics.indexLookups.labels('miss');
     const requestTimeout = options.config.request_timeout_ms;
@@ -261,9 +268,10 @@ export class SecurityApiServer {
     const params = readParams(query);
     const caller = this.authenticate(params.apiKey, req);
     this.rateLimit(caller);
+    res.once('close', this.inFlight.enter(caller));
     const projection = new Projection(params.fields, params.excludes);
     if (route.name === 'security') await this.single(req, res, params.ip, projection, format);
-    else await this.bulk(req, res, projection, format);
+    else await this.bulk(req, res, caller, projection, format);
   }
 
   /** The caller's rate-limit identity: its key id, or its address when access is anonymous. */
@@ -289,8 +297,7 @@ export class SecurityApiServer {
   }
 
   private async single(req: IncomingMessage, res: ServerResponse, ip: string | undefined, projection: Projection, format: OutputFormat): Promise<void> {
-    const text = ip ?? callerAddress(req);
-    if (text === undefined) throw new ApiError(400, "The caller's address is unknown: pass the ip parameter.");
+    const text = ip ?? this.callerAddress(req);
     const parsed = classifyApiIp(text);
     switch (parsed.kind) {
       case 'bogon':
@@ -316,7 +323,22 @@ export class SecurityApiServer {
     });
   }
 
-  private async bulk(req: IncomingMessage, res: ServerResponse, projection: Projection, format: OutputFormat): Promise<void> {
+  /**
+   * The address a request without `ip` is answered for: the socket's peer, or, when that peer
+   * is inside serve.trusted_proxies, the right-most X-Forwarded-For hop outside them.
+   */
+  private callerAddress(req: IncomingMessage): string {
+    const socket = socketAddress(req);
+    if (socket === undefined) throw new ApiError(400, "The caller's address is unknown: pass the ip parameter.");
+    const forwarded = req.headers['x-forwarded-for'];
+    const found = this.callers.extract({ socket, ...(forwarded === undefined ? {} : { forwarded_for: forwarded }) });
+    if (found.parsed.kind === 'invalid') {
+      throw new ApiError(400, `The X-Forwarded-For address '${quoted(found.raw ?? '')}' is not a valid IP address: pass the ip parameter.`);
+    }
+    return found.parsed.ip;
+  }
+
+  private async bulk(req: IncomingMessage, res: ServerResponse, caller: string, projection: Projection, format: OutputFormat): Promise<void> {
     const type = mediaType(req.headers['content-type']);
     if (type !== 'application/json') {
       throw new ApiError(
@@ -327,7 +349,12 @@ export class SecurityApiServer {
       );
     }
     const body = await readBody(req, this.config.max_body_bytes);
+    // JSON.parse of a 50,000-address body takes a few ms: a turn of its own, so that bodies
+    // finishing in the same poll are not all parsed before the next single lookup.
+    await this.turns.turn();
+    if (gone(res)) return;
     const ips = parseBulkBody(decodeUtf8(body), this.config.max_bulk_ips);
+    res.once('close', this.inFlight.enterIps(caller, ips.length));
     this.metrics.httpBulkIps.observe(ips.length);
 
     const chunk = this.config.bulk_chunk_size;
@@ -335,8 +362,8 @@ export class SecurityApiServer {
     const slots: Slot[] = new Array<Slot>(ips.length);
     let valid = 0;
     for (let start = 0; start < ips.length; start += chunk) {
-      if (start > 0) await nextTurn();
-      if (res.destroyed) return;
+      if (start > 0) await this.turns.turn();
+      if (gone(res)) return;
       const end = Math.min(ips.length, start + chunk);
       for (let i = start; i < end; i++) {
         const slot = slotFor(ips[i], lookup);
@@ -358,8 +385,8 @@ export class SecurityApiServer {
     const separator = format === 'json' ? ',' : '';
     res.write(format === 'json' ? '[' : `${XML_DECLARATION}<responses>`);
     for (let start = 0; start < slots.length; start += chunk) {
-      if (start > 0) await nextTurn();
-      if (res.destroyed) return;
+      await this.turns.turn();
+      if (gone(res)) return;
       const end = Math.min(slots.length, start + chunk);
       const parts: string[] = [];
       for (let i = start; i < end; i++) parts.push(renderer.render(slots[i]!));
@@ -457,6 +484,11 @@ export class SecurityApiServer {
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
+}
+
+/** The client left; a function, since a check before an await does not hold after it. */
+function gone(res: ServerResponse): boolean {
+  return res.destroyed;
 }
 
 /** Resolves true on 'drain', false when the response closes first. */

@@ -39,6 +39,6 @@ describe('the serve config section', () => {
   });
 
   it('parses on its own with every default', () => {
-    expect(serveSchema.parse(undefined).bulk_chunk_size).toBe(2000);
+    expect(serveSchema.parse(undefined).bulk_chunk_size).toBe(500);
   });
 });
