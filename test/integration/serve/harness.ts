@@ -25,6 +25,8 @@ export interface Running {
 export interface StartOptions {
   config?: ServeConfigInput;
   keys?: readonly string[];
+  /** A key store of the test's own (one it reloads); `keys` is ignored then. */
+  keyStore?: ApiKeyStore;
   index?: IndexSource;
   fallback?: LookupProvider;
   apiRoutes?: boolean;
@@ -36,7 +38,7 @@ export async function startServe(options: StartOptions = {}): Promise<Running> {
   const server = new SecurityApiServer({
     config: serveSchema.parse(options.config ?? {}),
     index: options.index ?? { current: await sampleIndex() },
-    keys: new ApiKeyStore(options.keys ?? [API_KEY]),
+    keys: options.keyStore ?? new ApiKeyStore(options.keys ?? [API_KEY]),
     metrics,
     ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
     ...(options.apiRoutes === undefined ? {} : { apiRoutes: options.apiRoutes }),
