@@ -120,9 +120,10 @@ export async function ensurePipTool(pkg: string, version: string, command: strin
   const prefix = await ensureVenv({
     name: `${pkg}-${version}`,
     requirements: [`${pkg}==${version}`],
-    async verify(venv) {
+    verify(venv) {
       const bin = path.join(venv, 'bin', command);
-      if (!fs.existsSync(bin)) throw new Error(`pip installed ${pkg}==${version} into ${venv} but it has no bin/${command}`);
+      if (!fs.existsSync(bin)) return Promise.reject(new Error(`pip installed ${pkg}==${version} into ${venv} but it has no bin/${command}`));
+      return Promise.resolve();
     },
   });
   return path.join(prefix, 'bin', command);
