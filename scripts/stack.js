@@ -13,7 +13,7 @@
 // KAFKA_SECURE=1 also opens secured listeners: server-verified TLS (KAFKA_TLS_PORT, 9093),
 // mutual TLS (KAFKA_MTLS_PORT, 9094) and SASL over TLS with PLAIN and SCRAM-SHA-256/512
 // (KAFKA_SASL_PORT, 9095). The CA, the client certificate and the users' passwords are written
-// to .stack/secure/ (setup.json lists them). IPRISK_STACK_DIR runs an independent stack.
+// to .stack/secure/ (setup.json lists them). STACK_DIR runs an independent stack.
 import console from 'node:console';
 import path from 'node:path';
 import process from 'node:process';

@@ -11,7 +11,7 @@
 #
 #   scripts/docker/node-base.sh                     # -> iprisk-local/node:24.22.3-bookworm-minbase
 #   docker build --network host --build-arg NODE_IMAGE="$(scripts/docker/node-base.sh)" -t iprisk .
-#   IPRISK_NODE_BASE_IMAGE=name:tag scripts/docker/node-base.sh
+#   NODE_BASE_IMAGE=name:tag scripts/docker/node-base.sh
 set -euo pipefail
 
 node_version=24.22.3
@@ -21,7 +21,7 @@ npm_integrity='sha512-5Cf+jE+XctbhH/zjOOqXC+ity7eec/Tkk4Ql38tf6w+1htp2wYPHmE4c1R
 
 # The tag names the pinned versions, so changing a pin builds a new image instead of reusing
 # an old one under the same name.
-image="${IPRISK_NODE_BASE_IMAGE:-iprisk-local/node:${node_version}-bookworm-minbase}"
+image="${NODE_BASE_IMAGE:-iprisk-local/node:${node_version}-bookworm-minbase}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/iprisk/docker"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

@@ -6,9 +6,9 @@ import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// IPRISK_STACK_DIR runs a second, independent stack beside the default one (a test that needs
+// STACK_DIR runs a second, independent stack beside the default one (a test that needs
 // a broker configured differently, e.g. with secured listeners, starts its own there).
-export const STACK_DIR = process.env.IPRISK_STACK_DIR ? path.resolve(process.env.IPRISK_STACK_DIR) : path.join(REPO_ROOT, '.stack');
+export const STACK_DIR = process.env.STACK_DIR ? path.resolve(process.env.STACK_DIR) : path.join(REPO_ROOT, '.stack');
 
 /** `~/.cache/iprisk` (or `$XDG_CACHE_HOME/iprisk`): survives `git clean` and fresh clones. */
 export function cacheRoot() {

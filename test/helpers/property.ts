@@ -4,9 +4,9 @@ import type fc from 'fast-check';
  * Run settings shared by the property tests. Every property has a fixed seed, so a failure
  * reproduces on any machine; fast-check prints the seed and the shrunk counterexample's path.
  *
- * - IPRISK_PROPERTY_SCALE multiplies every default run count (a soak run: `=50` turns the
+ * - PROPERTY_SCALE multiplies every default run count (a soak run: `=50` turns the
  *   address properties' 400,000 strings into 20 million). Timeouts grow with it.
- * - IPRISK_PROPERTY_SEED replaces every fixed seed, to explore other inputs.
+ * - PROPERTY_SEED replaces every fixed seed, to explore other inputs.
  */
 function envNumber(name: string, fallback: number): number {
   const text = process.env[name];
@@ -16,10 +16,10 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
-export const PROPERTY_SCALE = envNumber('IPRISK_PROPERTY_SCALE', 1);
-const SEED_OVERRIDE = process.env.IPRISK_PROPERTY_SEED;
+export const PROPERTY_SCALE = envNumber('PROPERTY_SCALE', 1);
+const SEED_OVERRIDE = process.env.PROPERTY_SEED;
 
-/** The run count for a property whose default is `runs`, scaled by IPRISK_PROPERTY_SCALE. */
+/** The run count for a property whose default is `runs`, scaled by PROPERTY_SCALE. */
 export function runs(defaultRuns: number): number {
   return Math.max(1, Math.round(defaultRuns * PROPERTY_SCALE));
 }

@@ -3,9 +3,9 @@
 //
 // Order of preference (docs/testing.md):
 //   1. KAFKA_BROKERS / SCHEMA_REGISTRY_URL from the environment: used as given, nothing started.
-//   2. IPRISK_TEST_STACK=containers (or auto where a Docker engine answers and no Java is
+//   2. TEST_STACK=containers (or auto where a Docker engine answers and no Java is
 //      installed): containers started through testcontainers (test/helpers/containers/).
-//   3. IPRISK_TEST_STACK=jvm (or auto otherwise): the local JVM stack of scripts/stack.js, on
+//   3. TEST_STACK=jvm (or auto otherwise): the local JVM stack of scripts/stack.js, on
 //      free ports; a stack already running in this checkout (`npm run stack:up`) is reused and
 //      left running.
 import { spawn } from 'node:child_process';
@@ -35,7 +35,7 @@ export interface StackEndpoints {
   /** True when this call started at least one of the two (and so must stop it). */
   startedHere: boolean;
   served: { kafka: StackSource; registry: StackSource };
-  /** Why the path was taken, e.g. `IPRISK_TEST_STACK=containers`. */
+  /** Why the path was taken, e.g. `TEST_STACK=containers`. */
   reason: string;
   /** The containers this run started (none unless `served` says `containers`). */
   containers: StackContainer[];

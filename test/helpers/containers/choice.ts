@@ -1,5 +1,5 @@
 // Which stack serves the Kafka integration tests when the environment names none:
-// IPRISK_TEST_STACK = containers | jvm | auto (the default).
+// TEST_STACK = containers | jvm | auto (the default).
 import { dockerAnswers } from '../docker.js';
 import * as stack from './stack-scripts.js';
 
@@ -15,10 +15,10 @@ const VALUES = ['containers', 'jvm', 'auto'] as const;
 type Wanted = (typeof VALUES)[number];
 
 function wanted(): Wanted {
-  const value = (process.env.IPRISK_TEST_STACK ?? '').trim().toLowerCase();
+  const value = (process.env.TEST_STACK ?? '').trim().toLowerCase();
   if (value === '') return 'auto';
   const known = VALUES.find((v) => v === value);
-  if (known === undefined) throw new Error(`IPRISK_TEST_STACK=${value} is not one of ${VALUES.join(', ')}`);
+  if (known === undefined) throw new Error(`TEST_STACK=${value} is not one of ${VALUES.join(', ')}`);
   return known;
 }
 
@@ -37,16 +37,16 @@ async function usableJava(): Promise<string | undefined> {
  */
 export async function chooseStack(): Promise<StackChoice> {
   const want = wanted();
-  if (want === 'jvm') return { path: 'jvm', reason: 'IPRISK_TEST_STACK=jvm' };
+  if (want === 'jvm') return { path: 'jvm', reason: 'TEST_STACK=jvm' };
   const engine = await dockerAnswers();
   if (want === 'containers') {
     if (!engine) {
       throw new Error(
-        'IPRISK_TEST_STACK=containers, and no Docker engine answers `docker info` (DOCKER names another client). ' +
-          'Start one, or run with IPRISK_TEST_STACK=jvm (or auto) to use the local JVM stack.',
+        'TEST_STACK=containers, and no Docker engine answers `docker info` (DOCKER names another client). ' +
+          'Start one, or run with TEST_STACK=jvm (or auto) to use the local JVM stack.',
       );
     }
-    return { path: 'containers', reason: 'IPRISK_TEST_STACK=containers' };
+    return { path: 'containers', reason: 'TEST_STACK=containers' };
   }
   const java = await usableJava();
   if (java !== undefined) return { path: 'jvm', reason: `auto: ${java} is installed` };

@@ -161,10 +161,10 @@ async function baseImage(say: Say): Promise<string> {
   return image;
 }
 
-/** The newest JDK 21+ (Apicurio 3.3 needs 21) that can link a runtime; IPRISK_TEST_IMAGE_JDK names one. */
+/** The newest JDK 21+ (Apicurio 3.3 needs 21) that can link a runtime; TEST_IMAGE_JDK names one. */
 async function imageJdk(): Promise<Jdk | undefined> {
   const { findJdks } = await stack.java();
-  const named = process.env.IPRISK_TEST_IMAGE_JDK;
+  const named = process.env.TEST_IMAGE_JDK;
   const jdks = findJdks().filter((jdk) => jdk.home !== null && (named === undefined || path.resolve(jdk.home) === path.resolve(named)));
   return jdks.filter((jdk) => jdk.major >= 21 && jdk.home !== null && fs.existsSync(path.join(jdk.home, 'bin', 'jlink'))).sort((a, b) => b.major - a.major)[0];
 }
@@ -266,29 +266,29 @@ async function localImages(jdk: Jdk, needed: { kafka: boolean; registry: boolean
 type ImagesMode = 'auto' | 'official' | 'local';
 
 function imagesMode(): ImagesMode {
-  const value = (process.env.IPRISK_TEST_IMAGES ?? 'auto').trim().toLowerCase();
+  const value = (process.env.TEST_IMAGES ?? 'auto').trim().toLowerCase();
   if (value === 'auto' || value === 'official' || value === 'local') return value;
-  throw new Error(`IPRISK_TEST_IMAGES=${value} is not one of auto, official, local`);
+  throw new Error(`TEST_IMAGES=${value} is not one of auto, official, local`);
 }
 
 /**
- * The images to start. In order: IPRISK_TEST_KAFKA_IMAGE / IPRISK_TEST_REGISTRY_IMAGE as given;
- * the official image when present or pullable (IPRISK_TEST_IMAGES=official: only that);
- * else (or with IPRISK_TEST_IMAGES=local) the local build.
+ * The images to start. In order: TEST_KAFKA_IMAGE / TEST_REGISTRY_IMAGE as given;
+ * the official image when present or pullable (TEST_IMAGES=official: only that);
+ * else (or with TEST_IMAGES=local) the local build.
  */
 export async function ensureImages(needed: { kafka: boolean; registry: boolean }, say: Say): Promise<{ images: StackImages; buildTimes: BuildTimes }> {
   const { KAFKA, REGISTRY } = await stack.versions();
   const mode = imagesMode();
   const times: BuildTimes = {};
   const official = { kafka: `apache/kafka:${KAFKA.version}`, registry: `apicurio/apicurio-registry:${REGISTRY.current.version}` };
-  const given = { kafka: process.env.IPRISK_TEST_KAFKA_IMAGE?.trim(), registry: process.env.IPRISK_TEST_REGISTRY_IMAGE?.trim() };
+  const given = { kafka: process.env.TEST_KAFKA_IMAGE?.trim(), registry: process.env.TEST_REGISTRY_IMAGE?.trim() };
 
   const pick = async (component: 'kafka' | 'registry'): Promise<{ image: string; origin: ImageOrigin } | undefined> => {
     const named = given[component];
     if (named !== undefined && named !== '') return { image: named, origin: 'given' };
     if (!needed[component] || mode === 'local') return undefined;
     if ((await imageExists(official[component])) || (await pull(official[component], say))) return { image: official[component], origin: 'official' };
-    if (mode === 'official') throw new Error(`IPRISK_TEST_IMAGES=official, and ${official[component]} is neither present nor pullable`);
+    if (mode === 'official') throw new Error(`TEST_IMAGES=official, and ${official[component]} is neither present nor pullable`);
     return undefined;
   };
   const kafka = await pick('kafka');
@@ -301,8 +301,8 @@ export async function ensureImages(needed: { kafka: boolean; registry: boolean }
   if (jdk === undefined) {
     throw new Error(
       'No image registry answered for the official Kafka and Apicurio images, and no JDK 21+ with jlink was found to build local ones from ' +
-        '(looked in JAVA_HOME, /usr/lib/jvm and PATH; IPRISK_TEST_IMAGE_JDK names one). Pull or load apache/kafka and apicurio/apicurio-registry, ' +
-        'name images with IPRISK_TEST_KAFKA_IMAGE / IPRISK_TEST_REGISTRY_IMAGE, or install a JDK.',
+        '(looked in JAVA_HOME, /usr/lib/jvm and PATH; TEST_IMAGE_JDK names one). Pull or load apache/kafka and apicurio/apicurio-registry, ' +
+        'name images with TEST_KAFKA_IMAGE / TEST_REGISTRY_IMAGE, or install a JDK.',
     );
   }
   const local = await localImages(jdk, { kafka: needed.kafka && kafka === undefined, registry: needed.registry && registry === undefined }, say, times);

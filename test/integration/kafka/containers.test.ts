@@ -1,5 +1,5 @@
 // Which stack served this run, checked against what the environment asked for
-// (docs/testing.md): with IPRISK_TEST_STACK=containers the broker and registry must be this
+// (docs/testing.md): with TEST_STACK=containers the broker and registry must be this
 // run's containers, found by their labels, with the JVM stack they must be its processes.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
