@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { childEnv } from './env.js';
 import { REPO_ROOT } from './paths.js';
 
 export interface CliResult {
@@ -14,7 +15,7 @@ export function iprisk(args: readonly string[], options: { input?: string; cwd?:
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, IPRISK_CONFIG: '', ...options.env },
+    env: childEnv(options.env),
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Message, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
+import { childEnv } from './env.js';
 import { REPO_ROOT } from './paths.js';
 
 /** A name no other test (or earlier run) uses: topics, groups and subjects start fresh. */
@@ -290,7 +291,7 @@ export class RunProcess {
   static start(configFile: string, env: NodeJS.ProcessEnv = {}): RunProcess {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'iprisk.js'), 'run', '-c', configFile], {
       cwd: path.dirname(configFile),
-      env: { ...process.env, IPRISK_CONFIG: '', IPRISK_LOG_LEVEL: 'info', ...env },
+      env: childEnv({ IPRISK_LOG_LEVEL: 'info', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new RunProcess(child);

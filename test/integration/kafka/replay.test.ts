@@ -13,6 +13,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../../helpers/paths.js';
+import { childEnv } from '../../helpers/env.js';
 
 const { brokers, registryUrl } = inject('stack');
 const kafka = new Kafka({ clientId: 'iprisk-replay-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 } });
@@ -76,7 +77,7 @@ function replay(args: readonly string[], whenStarted?: (stderr: string, kill: (s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'iprisk.js'), 'replay', '-c', CONFIG, ...args], {
       cwd: dir,
-      env: { ...process.env, IPRISK_CONFIG: '', IPRISK_LOG_LEVEL: 'info' },
+      env: childEnv({ IPRISK_LOG_LEVEL: 'info' }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -12,6 +12,7 @@ import { sourceOf } from '../../helpers/build-index.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 import { canonical } from './harness.js';
 import { SEED_34 } from '../../helpers/seed-answers.js';
+import { childEnv } from '../../helpers/env.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -25,7 +26,7 @@ class ServeProcess {
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'iprisk.js'), 'serve', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, IPRISK_CONFIG: '', IPRISK_API_KEYS: '', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));

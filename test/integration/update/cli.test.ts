@@ -6,6 +6,7 @@ import { REPO_ROOT } from '../../helpers/paths.js';
 import type { FeedServer } from './feed-server.js';
 import { FACTS, defaultWorkspaceEachTest } from './support.js';
 import type { Workspace } from './support.js';
+import { childEnv } from '../../helpers/env.js';
 
 interface Running {
   /** Resolves with the exit status once the process ends. */
@@ -23,7 +24,7 @@ interface Running {
 function start(args: readonly string[]): Running {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'iprisk.js'), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, IPRISK_CONFIG: '' },
+    env: childEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
