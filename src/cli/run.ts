@@ -149,12 +149,20 @@ export function registerRun(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const loaded = loadConfig(opts.config);
       const logger = createLogger();
-      const running = await startRun(loaded, logger);
       const deadline = loaded.config.pipeline.shutdown_deadline_ms;
+      const started: { running?: RunningPipeline } = {};
       let stopping = false;
       const shutdown = (signal: string): void => {
         if (stopping) return;
         stopping = true;
+        const { running } = started;
+        if (running === undefined) {
+          // Still starting (the broker may be away for minutes): kafkajs fetches only once the
+          // consumer has joined, which is the end of start-up, so nothing is in flight and
+          // nothing awaits a commit. Without this a container's SIGTERM waited for the kill.
+          logger.info({ signal }, 'stopping during start-up: nothing consumed yet');
+          process.exit(0);
+        }
         logger.info({ signal, deadline_ms: deadline }, 'stopping: finishing the batch in flight');
         const timer = setTimeout(() => {
           logger.error({ deadline_ms: deadline }, 'shutdown deadline passed; exiting with work uncommitted (it will be redelivered)');
@@ -178,5 +186,6 @@ export function registerRun(program: Command): void {
       process.on('SIGINT', () => {
         shutdown('SIGINT');
       });
+      started.running = await startRun(loaded, logger);
     });
 }
