@@ -5,7 +5,7 @@ import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { Progress } from '../file-mode/progress.js';
 import { createKafka } from '../kafka/client.js';
-import { Registry } from '../kafka/registry.js';
+import { registryFromConfig } from '../kafka/registry.js';
 import { batchProcessor, inputRoutes } from '../kafka/routes.js';
 import type { ReplaySummary } from '../kafka/replay.js';
 import { Replay } from '../kafka/replay.js';
@@ -13,7 +13,6 @@ import type { ReplayArgs, ReplayRequest } from '../kafka/replay/request.js';
 import { parseReplayRequest } from '../kafka/replay/request.js';
 import { formatSummary } from '../kafka/replay/summary.js';
 import { findWindow, windowSize } from '../kafka/replay/window.js';
-import { resolveSecret } from '../kafka/secrets.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { IndexHolder } from '../range-index/reload.js';
 import { createRemote } from '../remote/create.js';
@@ -57,13 +56,7 @@ export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, lo
   const holder = await openHolder(loaded, logger);
   const fallback = createRemote(config.remote, { logger, baseDir, weights: config.score });
   try {
-    const registry = config.schema_registry
-      ? new Registry({
-          url: config.schema_registry.url,
-          ...(config.schema_registry.username !== undefined ? { username: config.schema_registry.username } : {}),
-          ...(config.schema_registry.password !== undefined ? { password: resolveSecret(config.schema_registry.password, 'schema_registry.password', baseDir) } : {}),
-        })
-      : undefined;
+    const registry = registryFromConfig(config.schema_registry, baseDir);
     // Alert ids hash the source offset and rule, so --alerts repeats the live run's ids.
     if (request.alerts && !config.alerts.enabled) logger.warn('--alerts: alerts.enabled is false in the configuration, so no alert is produced');
     const alerts = new AlertEngine({ ...config.alerts, enabled: request.alerts && config.alerts.enabled }, { clock: Date.now });

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.js';
 import type { IpriskConfig } from '../config/schema.js';
 import { resolveSecret } from './secrets.js';
+import { tlsConnectionOptions } from './tls.js';
 
 /** kafkajs log levels onto pino's; kafkajs's ERROR lines about retried requests are warnings to us. */
 function logCreator(logger: Logger) {
@@ -29,21 +28,7 @@ export function createKafka(config: IpriskConfig['kafka'], baseDir: string, logg
     logCreator: logCreator(logger),
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
   };
-  const tls = config.tls;
-  if (tls?.enabled) {
-    const read = (file: string | undefined): Buffer | undefined => (file === undefined ? undefined : readFileSync(path.resolve(baseDir, file)));
-    const ca = read(tls.ca_file);
-    const cert = read(tls.cert_file);
-    const key = read(tls.key_file);
-    options.ssl = {
-      rejectUnauthorized: tls.reject_unauthorized,
-      ...(ca ? { ca: [ca] } : {}),
-      ...(cert ? { cert } : {}),
-      ...(key ? { key } : {}),
-      ...(tls.key_password ? { passphrase: resolveSecret(tls.key_password, 'kafka.tls.key_password', baseDir, env) } : {}),
-      ...(tls.servername ? { servername: tls.servername } : {}),
-    };
-  }
+  if (config.tls?.enabled) options.ssl = tlsConnectionOptions(config.tls, 'kafka.tls', baseDir, env);
   if (config.sasl) {
     const password = resolveSecret(config.sasl.password, 'kafka.sasl.password', baseDir, env);
     options.sasl = { mechanism: config.sasl.mechanism, username: config.sasl.username, password } as SASLOptions;

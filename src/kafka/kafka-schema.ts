@@ -8,7 +8,8 @@ export const secretSchema = z.union([
 ]);
 export type SecretConfig = z.infer<typeof secretSchema>;
 
-const tlsSchema = z
+/** TLS towards the brokers or the schema registry: a private CA, a client certificate for mutual TLS. */
+export const tlsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Connect with TLS. Giving the section turns TLS on; false turns it off and keeps the section.'),
     ca_file: z
@@ -25,6 +26,8 @@ const tlsSchema = z
       .describe('Refuse a server certificate that does not chain to a trusted CA or does not name the host. false is for tests only: it allows any server.'),
     servername: z.string().min(1).optional().describe('Name sent as TLS SNI and checked against the certificate, when it is not the host name connected to.'),
   });
+
+export type TlsConfig = z.infer<typeof tlsSchema>;
 
 const saslSchema = z.strictObject({
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism the brokers accept. plain sends the password as is: use it over TLS only.'),
@@ -107,6 +110,7 @@ export const schemaRegistrySchema = z.strictObject({
   url: z.url().describe('Confluent-compatible base URL (Apicurio: .../apis/ccompat/v7).'),
   username: z.string().min(1).optional().describe('HTTP basic-auth user name for the registry.'),
   password: secretSchema.optional().describe("HTTP basic-auth password for the registry: a string, `{env: NAME}` (an environment variable) or `{file: PATH}` (a file, relative to the config file's folder, surrounding whitespace trimmed)."),
+  tls: tlsSchema.optional().describe("TLS towards an https registry: a private CA (ca_file), mutual TLS (cert_file, key_file). Absent: Node's trusted CAs apply."),
 });
 
 const inputSchema = z.strictObject({

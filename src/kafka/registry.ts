@@ -1,5 +1,12 @@
+import { Agent as HttpsAgent } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Agent, fetch } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { IpriskConfig } from '../config/schema.js';
+import { resolveSecret } from './secrets.js';
+import { tlsConnectionOptions } from './tls.js';
 import type { AvroRecord } from './avro/schema-types.js';
 import { isRecord } from './avro/schema-types.js';
 
@@ -36,15 +43,20 @@ export class Registry {
   private readonly outputs = new Map<string, Promise<OutputSchema>>();
   private readonly baseUrl: string;
   private readonly authorization: string | undefined;
+  /** TLS settings for an https registry with a private CA or mutual TLS; absent: Node's defaults. */
+  private readonly dispatcher: Dispatcher | undefined;
 
-  constructor(options: { url: string; username?: string; password?: string }) {
+  constructor(options: { url: string; username?: string; password?: string; tls?: ConnectionOptions }) {
     this.client = new SchemaRegistry({
       host: options.url,
       ...(options.username !== undefined ? { auth: { username: options.username, password: options.password ?? '' } } : {}),
+      // The library's own requests (schemas with references) go through the same TLS settings.
+      ...(options.tls !== undefined ? { agent: new HttpsAgent({ ...options.tls, keepAlive: true }) } : {}),
     });
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.authorization =
       options.username !== undefined ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` : undefined;
+    this.dispatcher = options.tls !== undefined ? new Agent({ connect: options.tls }) : undefined;
   }
 
   /** The writer schema of an id, or why it cannot be had (unknown id, not an Avro record).
@@ -67,7 +79,7 @@ export class Registry {
    * library resolves and inlines them (keeping defaults and docs, not logical types).
    */
   private async fetchWriter(id: number): Promise<WriterLookup> {
-    const response = await registryRequest(this.baseUrl, this.authorization, 'GET', `/schemas/ids/${id}`);
+    const response = await registryRequest(this.baseUrl, this.authorization, this.dispatcher, 'GET', `/schemas/ids/${id}`);
     if (response.status === 404 || response.status === 422) return { unknown: `schema id ${id} is not in the registry` };
     if (!response.ok) throw Object.assign(new Error(`the schema registry failed to return schema id ${id}: HTTP ${response.status} ${response.text.slice(0, 500)}`), { status: response.status });
     let raw: { schema?: unknown; schemaType?: unknown; references?: unknown };
@@ -107,7 +119,7 @@ export class Registry {
   }
 
   private register(subject: string, schema: AvroRecord): Promise<number> {
-    return postSchema(this.baseUrl, this.authorization, subject, schema);
+    return postSchema(this.baseUrl, this.authorization, this.dispatcher, subject, schema);
   }
 }
 
@@ -115,6 +127,7 @@ export class Registry {
 async function registryRequest(
   baseUrl: string,
   authorization: string | undefined,
+  dispatcher: Dispatcher | undefined,
   method: 'GET' | 'POST',
   apiPath: string,
   body?: unknown,
@@ -129,6 +142,7 @@ async function registryRequest(
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
+      ...(dispatcher !== undefined ? { dispatcher } : {}),
     });
     return { ok: response.ok, status: response.status, text: await response.text() };
   } catch (err) {
@@ -151,8 +165,8 @@ const REGISTRY_TIMEOUT_MS = 30_000;
  * enriched topic shared by access and auth inputs. The subject's policy is the operator's.
  * Failures carry the HTTP status, so they count as registry trouble and the batch is retried.
  */
-async function postSchema(baseUrl: string, authorization: string | undefined, subject: string, schema: AvroRecord): Promise<number> {
-  const response = await registryRequest(baseUrl, authorization, 'POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
+async function postSchema(baseUrl: string, authorization: string | undefined, dispatcher: Dispatcher | undefined, subject: string, schema: AvroRecord): Promise<number> {
+  const response = await registryRequest(baseUrl, authorization, dispatcher, 'POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
   const text = response.text;
   if (!response.ok) {
     throw Object.assign(new Error(`the schema registry refused a schema for subject ${subject}: HTTP ${response.status} ${text.slice(0, 500)}`), { status: response.status });
@@ -167,6 +181,17 @@ async function postSchema(baseUrl: string, authorization: string | undefined, su
     throw Object.assign(new Error(`the schema registry answered a registration under ${subject} without an id: ${text.slice(0, 200)}`), { status: response.status });
   }
   return id;
+}
+
+/** The registry client of the `schema_registry` section, secrets and TLS files resolved; undefined without one. */
+export function registryFromConfig(config: IpriskConfig['schema_registry'], baseDir: string): Registry | undefined {
+  if (config === undefined) return undefined;
+  return new Registry({
+    url: config.url,
+    ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(config.password !== undefined ? { password: resolveSecret(config.password, 'schema_registry.password', baseDir) } : {}),
+    ...(config.tls?.enabled ? { tls: tlsConnectionOptions(config.tls, 'schema_registry.tls', baseDir) } : {}),
+  });
 }
 
 export const MAGIC_BYTE = 0;
