@@ -5,9 +5,8 @@ import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import { Pipeline } from '../kafka/pipeline.js';
-import { Registry } from '../kafka/registry.js';
+import { registryFromConfig } from '../kafka/registry.js';
 import { batchProcessor, inputRoutes } from '../kafka/routes.js';
-import { resolveSecret } from '../kafka/secrets.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { IndexHolder } from '../range-index/reload.js';
 import { createRemote } from '../remote/create.js';
@@ -81,13 +80,7 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
   const { config, baseDir } = loaded;
   const metrics = createMetrics();
   const holder = await openHolder(loaded, metrics, logger);
-  const registry = config.schema_registry
-    ? new Registry({
-        url: config.schema_registry.url,
-        ...(config.schema_registry.username !== undefined ? { username: config.schema_registry.username } : {}),
-        ...(config.schema_registry.password !== undefined ? { password: resolveSecret(config.schema_registry.password, 'schema_registry.password', baseDir) } : {}),
-      })
-    : undefined;
+  const registry = registryFromConfig(config.schema_registry, baseDir);
   const alerts = new AlertEngine(config.alerts, { clock: Date.now });
   // Index misses go to the remote providers when some are configured (SPEC section 6).
   const fallback = createRemote(config.remote, { logger, metrics, baseDir, weights: config.score });
@@ -101,39 +94,52 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
     registry: metrics.registry,
     ready: () => (started.pipeline?.ready ? undefined : `consumer is ${started.pipeline?.state ?? 'connecting'}`),
   });
-  const kafka = createKafka(config.kafka, baseDir, logger);
-  await ensureTopics(
-    kafka,
-    [...routes.keys(), ...[...routes.values()].map((r) => r.enrichedTopic), config.outputs.alerts.topic, config.outputs.dlq.topic],
-    logger,
-  );
-  const pipeline = new Pipeline({
-    kafka,
-    groupId: config.kafka.group_id,
-    routes,
-    processor,
-    alerts,
-    startFrom: config.kafka.start_from,
-    exactlyOnce: config.kafka.exactly_once,
-    ...(config.kafka.transactional_id !== undefined ? { transactionalId: config.kafka.transactional_id } : {}),
-    transactionTimeoutMs: config.kafka.transaction_timeout_ms,
-    sessionTimeoutMs: config.kafka.session_timeout_ms,
-    heartbeatIntervalMs: config.kafka.heartbeat_interval_ms,
-    maxBytesPerPartition: config.kafka.max_bytes_per_partition,
-    maxBytes: config.kafka.max_bytes,
-    partitionsConcurrently: config.kafka.partitions_concurrently,
-    maxProduceBytes: config.pipeline.max_produce_bytes,
-    metrics,
-    logger,
-  });
-  logger.info({ ops: ops.url, inputs: [...routes.keys()], index: holder.current.version }, 'iprisk run starting');
-  started.pipeline = pipeline;
-  await pipeline.start();
+  // A start that fails (a refused credential, a broker that never answers) must end the process:
+  // the ops server, the index watcher and the remote client would otherwise keep it alive,
+  // printing the error but never exiting.
+  let pipeline: Pipeline | undefined;
+  try {
+    const kafka = createKafka(config.kafka, baseDir, logger);
+    await ensureTopics(
+      kafka,
+      [...routes.keys(), ...[...routes.values()].map((r) => r.enrichedTopic), config.outputs.alerts.topic, config.outputs.dlq.topic],
+      logger,
+    );
+    pipeline = new Pipeline({
+      kafka,
+      groupId: config.kafka.group_id,
+      routes,
+      processor,
+      alerts,
+      startFrom: config.kafka.start_from,
+      exactlyOnce: config.kafka.exactly_once,
+      ...(config.kafka.transactional_id !== undefined ? { transactionalId: config.kafka.transactional_id } : {}),
+      transactionTimeoutMs: config.kafka.transaction_timeout_ms,
+      sessionTimeoutMs: config.kafka.session_timeout_ms,
+      heartbeatIntervalMs: config.kafka.heartbeat_interval_ms,
+      maxBytesPerPartition: config.kafka.max_bytes_per_partition,
+      maxBytes: config.kafka.max_bytes,
+      partitionsConcurrently: config.kafka.partitions_concurrently,
+      maxProduceBytes: config.pipeline.max_produce_bytes,
+      metrics,
+      logger,
+    });
+    logger.info({ ops: ops.url, inputs: [...routes.keys()], index: holder.current.version }, 'iprisk run starting');
+    started.pipeline = pipeline;
+    await pipeline.start();
+  } catch (err) {
+    await pipeline?.stop().catch(() => undefined);
+    holder.close();
+    await fallback?.close();
+    await ops.close();
+    throw err;
+  }
+  const running = pipeline;
   return {
-    pipeline,
+    pipeline: running,
     opsUrl: ops.url,
     async stop() {
-      await pipeline.stop();
+      await running.stop();
       holder.close();
       await fallback?.close();
       await ops.close();
