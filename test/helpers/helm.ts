@@ -139,8 +139,5 @@ export function ensureHelm(): Promise<string> {
 
 /** The `kubernetes-validate` command from PyPI (schemas of every Kubernetes release bundled). */
 export async function ensureKubernetesValidate(): Promise<{ file: string; args: string[] }> {
-  const script = await ensurePipTool('kubernetes-validate', KUBERNETES_VALIDATE_VERSION, 'kubernetes-validate');
-  // The venv is built in a temporary folder and renamed into place, so the console script's
-  // shebang names a folder that no longer exists: run it with the venv's own interpreter.
-  return { file: path.join(path.dirname(script), 'python'), args: [script] };
+  return { file: await ensurePipTool('kubernetes-validate', KUBERNETES_VALIDATE_VERSION, 'kubernetes-validate'), args: [] };
 }

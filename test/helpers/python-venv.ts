@@ -51,17 +51,37 @@ interface VenvSpec {
   verify(prefix: string): Promise<void>;
 }
 
+/**
+ * Points the console scripts of the venv at `prefix` at its own interpreter: pip wrote the
+ * folder the venv was built in (`<prefix>.tmp-...`) into their shebangs.
+ */
+function retargetScripts(venv: string, prefix: string): void {
+  const bin = path.join(venv, 'bin');
+  const wanted = `#!${path.join(prefix, 'bin')}/`;
+  const built = /^#!(\S+)\.tmp-[0-9a-z-]+\/bin\//;
+  for (const name of fs.readdirSync(bin)) {
+    const file = path.join(bin, name);
+    if (!fs.lstatSync(file).isFile()) continue;
+    const text = fs.readFileSync(file, 'latin1');
+    const match = built.exec(text);
+    if (match === null || match[1] !== prefix) continue;
+    fs.writeFileSync(file, wanted + text.slice(match[0].length), 'latin1');
+  }
+}
+
 async function create(target: string, base: string, spec: VenvSpec): Promise<void> {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // Built aside and renamed into place, so an interrupted or concurrent install is never
-  // mistaken for a finished one. A venv survives the rename: `python -m pip` and the
-  // interpreter find their prefix from pyvenv.cfg beside bin/, not from the creation path.
+  // mistaken for a finished one. The interpreter survives the rename (it finds its prefix from
+  // pyvenv.cfg beside bin/), but pip writes the creation path into the console scripts'
+  // shebangs: those are pointed at the final path before the rename.
   const temp = `${target}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   try {
     await run(base, ['-m', 'venv', temp], 120_000);
     const python = path.join(temp, 'bin', 'python');
     await run(python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--quiet', ...spec.requirements], INSTALL_TIMEOUT_MS);
     await spec.verify(temp);
+    retargetScripts(temp, target);
     fs.writeFileSync(path.join(temp, COMPLETE), `${spec.requirements.join('\n')}\n`);
     if (fs.existsSync(target) && !fs.existsSync(path.join(target, COMPLETE))) fs.rmSync(target, { recursive: true, force: true });
     try {
@@ -83,7 +103,8 @@ function ensureVenv(spec: VenvSpec): Promise<string> {
     promise = (async () => {
       const base = await basePython();
       const target = path.join(venvRoot(), `${spec.name}-py${base.version}`);
-      if (!fs.existsSync(path.join(target, COMPLETE))) await create(target, base.executable, spec);
+      if (fs.existsSync(path.join(target, COMPLETE))) retargetScripts(target, target); // venvs cached before the fix
+      else await create(target, base.executable, spec);
       return target;
     })();
     promise.catch(() => pending.delete(spec.name));
