@@ -23,6 +23,13 @@ export interface RuleCounters {
 interface SuppressionState {
   lastEmittedMs: number;
   suppressed: number;
+  /** Where the event that opened the window sits, and the count its alert carried. */
+  origin: string;
+  originCarried: number;
+}
+
+function originOf(input: AlertInput): string {
+  return `${input.source.topic}\u0000${input.source.partition}\u0000${input.source.offset}`;
 }
 
 interface RuleSlot {
@@ -97,10 +104,16 @@ export class AlertEngine {
     const now = input.eventTimeMs ?? this.clock();
     const key = `${ruleId}\u0000${input.ip}`;
     const state = this.tracked.get(key);
+    const origin = originOf(input);
     if (state === undefined) {
-      this.tracked.set(key, { lastEmittedMs: now, suppressed: 0 });
+      this.tracked.set(key, { lastEmittedMs: now, suppressed: 0, origin, originCarried: 0 });
       return 0;
     }
+    // The very event whose alert opened the window, delivered again: its batch failed after the
+    // alert was built (a produce error, an aborted transaction), so that alert may never have
+    // reached the broker. It is emitted again with the same id and count; consumers deduplicate
+    // on the id, while suppressing it here would lose it.
+    if (state.origin === origin) return state.originCarried;
     // Distance, not difference: a late event within the window is suppressed, while one a whole
     // window away on either side starts a new window, so one event with a skewed clock far in
     // the future cannot silence its (rule, ip) until eviction.
@@ -111,6 +124,8 @@ export class AlertEngine {
     const carried = state.suppressed;
     state.lastEmittedMs = now;
     state.suppressed = 0;
+    state.origin = origin;
+    state.originCarried = carried;
     return carried;
   }
 

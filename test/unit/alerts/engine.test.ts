@@ -161,6 +161,25 @@ describe('suppression', () => {
     expect(e.counters().find((c) => c.rule === 'tor-exit-auth')).toEqual({ rule: 'tor-exit-auth', severity: 'high', emitted: 3, suppressed: 3 });
   });
 
+  it('emits again, with the same id and count, for the redelivered event that opened the window', () => {
+    // A batch that failed after its alerts were built is delivered again: its first alert may
+    // never have reached the broker, so suppressing the retry would lose it.
+    const clock = manualClock();
+    const e = engine({}, clock);
+    const [first] = e.evaluate(torAuth('185.220.101.1', 1));
+    expect(e.evaluate(torAuth('185.220.101.1', 2))).toEqual([]);
+    clock.advance(MINUTE);
+    const [again] = e.evaluate(torAuth('185.220.101.1', 1));
+    expect(again).toEqual(first);
+    expect(e.evaluate(torAuth('185.220.101.1', 2))).toEqual([]);
+    clock.advance(5 * MINUTE);
+    const [next] = e.evaluate(torAuth('185.220.101.1', 7));
+    expect(next?.suppressed_count).toBe(2);
+    // Once a later event has opened a new window, the old one is an ordinary repeat again.
+    expect(e.evaluate(torAuth('185.220.101.1', 1))).toEqual([]);
+    expect(e.evaluate(torAuth('185.220.101.1', 7))).toEqual([next]);
+  });
+
   it('measures the window on event times when events carry them, not on the clock', () => {
     const clock = manualClock();
     const e = engine({ suppression_window_secs: 60 }, clock);
