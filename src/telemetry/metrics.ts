@@ -28,7 +28,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     batchUniqueIps: new Histogram({ name: 'iprisk_batch_unique_ips', help: 'Unique client IPs per batch', buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000], registers }),
     batchStageSeconds: new Histogram({
       name: 'iprisk_batch_stage_duration_seconds',
-      help: 'Time spent per batch in each stage (decode, lookup, remote, encode, produce, commit)',
+      help: 'Time spent per batch in each stage: decode, enrich (index lookup and remote fallback), encode, produce_commit (produce, acknowledgement and offset commit)',
       labelNames: ['stage'],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
