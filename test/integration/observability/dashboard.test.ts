@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Dashboard } from './support.js';
 import { allPanels, dashboard, dashboardExpressions, exportedNames, metricNames, variableExpressions, withGrafanaVariables } from './support.js';
 
 const PANELS: [string, RegExp][] = [
@@ -48,6 +49,20 @@ describe('helm/iprisk/files/grafana-dashboard.json', () => {
     const panels = allPanels(d) as (ReturnType<typeof allPanels>[number] & { id: number })[];
     expect(panels.every((p) => p.title.length > 0)).toBe(true);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+  });
+
+  it('lays its panels out on the 24-column grid without overlaps', () => {
+    const taken = new Map<string, string>();
+    for (const p of d.panels as (Dashboard['panels'][number] & { gridPos: { x: number; y: number; w: number; h: number } })[]) {
+      const { x, y, w, h } = p.gridPos;
+      expect(x + w, p.title).toBeLessThanOrEqual(24);
+      for (let cx = x; cx < x + w; cx++) {
+        for (let cy = y; cy < y + h; cy++) {
+          expect(taken.get(`${cx},${cy}`), `${p.title} overlaps`).toBeUndefined();
+          taken.set(`${cx},${cy}`, p.title);
+        }
+      }
+    }
   });
 
   it('filters every query by the job, namespace and instance variables', () => {

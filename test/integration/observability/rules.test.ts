@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RULES_FILE, RULES_TEST_FILE, RUNBOOKS_URL, alertRules, exportedNames, metricNames, runbookAnchors } from './support.js';
+import { RULES_FILE, RULES_TEST_FILE, RUNBOOKS_FILE, RUNBOOKS_URL, alertRules, exportedNames, metricNames, runbookAnchors } from './support.js';
 
 function promtool(args: readonly string[]): { status: number | null; output: string } {
   const result = spawnSync('promtool', args, { encoding: 'utf8', timeout: 60_000 });
@@ -71,6 +71,11 @@ describe('helm/iprisk/files/prometheus-rules.yaml', () => {
       const anchor = url.slice(RUNBOOKS_URL.length + 1);
       expect(anchors.has(anchor), `${rule.alert}: docs/runbooks.md has no section #${anchor}`).toBe(true);
     }
+  });
+
+  it('has runbook sections for exactly the alerts the rules hold', () => {
+    const sections = [...readFileSync(RUNBOOKS_FILE, 'utf8').matchAll(/^## (Iprisk\w+)$/gm)].map((m) => m[1]);
+    expect(sections.sort()).toEqual(alertRules().map((r) => r.alert).sort());
   });
 
   it('reads only metrics iprisk exports, and Prometheus up', async () => {
