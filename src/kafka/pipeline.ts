@@ -79,6 +79,8 @@ export class Pipeline {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly suppressedSeen = new Map<string, number>();
+  /** topic\u0000partition of every consumer-lag series exported, so a revoked one can be removed. */
+  private readonly lagSeries = new Set<string>();
   private readonly startPositions: StartPositions;
   /** Joins seen; the join whose start positions are pinned; the join after which a fetch began. */
   private joins = 0;
@@ -140,6 +142,7 @@ export class Pipeline {
       const join = ++this.joins;
       if (this.state !== 'stopping' && this.state !== 'stopped') this.state = 'pinning';
       options.logger.info({ assignment: memberAssignment, groupId, isLeader }, 'joined the consumer group');
+      this.dropLagOfRevoked(memberAssignment);
       // Synchronous up to the pause: kafkajs fetches only after this listener returns.
       this.startPositions.join(memberAssignment, isLeader).then(
         (pinned) => {
@@ -262,6 +265,21 @@ export class Pipeline {
     for (const t of plan.eventTimesMs) if (t > 0) metrics.endToEndSeconds.observe(Math.max(0, now - t) / 1000);
     const lag = BigInt(highWatermark) - BigInt(plan.nextOffset);
     metrics.consumerLag.set({ topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
+    this.lagSeries.add(`${topic}\u0000${partition}`);
+  }
+
+  /**
+   * A partition that moved to another member keeps no lag series here: its last value would
+   * otherwise stay exported for ever, and a sum over the fleet would count it twice.
+   */
+  private dropLagOfRevoked(assignment: Record<string, number[]>): void {
+    const held = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}\u0000${p}`)));
+    for (const series of this.lagSeries) {
+      if (held.has(series)) continue;
+      const [topic = '', partition = ''] = series.split('\u0000');
+      this.options.metrics.consumerLag.remove({ topic, partition });
+      this.lagSeries.delete(series);
+    }
   }
 
   /** Stops fetching, lets the batch in flight finish and commit, then disconnects. */

@@ -255,4 +255,43 @@ describe('a fresh consumer group and its start positions', () => {
     expect((await second.exit(30_000)).code).toBe(0);
     expect((await first.exit(30_000)).code).toBe(0);
   });
+
+  it('after a rebalance each member exports consumer lag only for the partitions it holds', { timeout: 150_000 }, async () => {
+    const s = await scenario('lag-series', 2);
+    const file = configFor(s);
+    const collector = await reader([s.enriched]);
+    const lagPartitions = async (ops: string): Promise<string[]> => {
+      const text = await (await fetch(`${ops}/metrics`)).text();
+      const series = text.split('\n').filter((l) => l.startsWith('iprisk_consumer_lag_records{') && l.includes(`topic="${s.input}"`));
+      return series.map((l) => /partition="(\d+)"/.exec(l)?.[1] ?? '?').sort();
+    };
+
+    const first = start(file);
+    const firstOps = await waitReady(first);
+    const before = [...events('lag-a0', 20, ADDRESSES, 0), ...events('lag-a1', 20, ADDRESSES, 1)];
+    await producer.send({ topic: s.input, acks: -1, messages: before });
+    expect(await lostAfter(collector, s, before, 40_000)).toEqual([]);
+    await waitFor('lag of both partitions on the only member', async () => ((await lagPartitions(firstOps)).join() === '0,1' ? true : undefined), { timeoutMs: 20_000 });
+
+    const second = start(file);
+    const secondOps = await waitReady(second);
+    await waitReady(first);
+    const after = [...events('lag-b0', 20, ADDRESSES, 0), ...events('lag-b1', 20, ADDRESSES, 1)];
+    await producer.send({ topic: s.input, acks: -1, messages: after });
+    expect(await lostAfter(collector, s, after, 40_000)).toEqual([]);
+    // Each member now holds one partition: a revoked partition's last value must not linger on
+    // the member it left, where a sum over the fleet would count it twice.
+    await waitFor(
+      'one lag series per partition across the group',
+      async () => {
+        const [a, b] = await Promise.all([lagPartitions(firstOps), lagPartitions(secondOps)]);
+        return a.length === 1 && b.length === 1 && [...a, ...b].sort().join() === '0,1' ? true : undefined;
+      },
+      { timeoutMs: 30_000, describe: () => 'lag series did not split one per member' },
+    );
+    second.signal('SIGTERM');
+    first.signal('SIGTERM');
+    expect((await second.exit(30_000)).code).toBe(0);
+    expect((await first.exit(30_000)).code).toBe(0);
+  });
 });
