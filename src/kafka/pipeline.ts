@@ -53,6 +53,24 @@ export function chunkRecords(records: readonly OutRecord[], maxBytes: number): O
 }
 
 /** Records grouped per topic for one produce request, in order within each topic. */
+/** Commit refusals that mean this member must rejoin the group: its session ended or a rebalance began. */
+const REJOIN_TYPES = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
+
+/**
+ * The broker's refusal inside a failed commit, when it asks the member to rejoin. kafkajs wraps
+ * it in a KafkaJSNonRetriableError; thrown from eachBatch like that, it crashes the consumer
+ * for good (restart: false) and the process stays up consuming nothing, as after a broker that
+ * hung longer than the session timeout. Thrown bare, kafkajs's fetch loop recognises it and
+ * rejoins; the batch is read again from the last committed offset.
+ */
+export function membershipError(err: unknown): Error | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && REJOIN_TYPES.has(type)) return e;
+  }
+  return undefined;
+}
+
 export function byTopic(records: readonly OutRecord[]): TopicMessages[] {
   const topics = new Map<string, TopicMessages>();
   for (const r of records) {
@@ -221,8 +239,12 @@ export class Pipeline {
     // (SIGTERM) kafkajs skips it without a word. The batch's own commit still reaches the
     // coordinator then: the group is left only after this batch returns. Committing one
     // offset twice is harmless, so a stop that lands mid-commit is covered too.
-    if (payload.isRunning()) await this.consumer.commitOffsets([{ topic, partition, offset: plan.nextOffset }]);
-    if (!payload.isRunning()) await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.nextOffset }] }] });
+    try {
+      if (payload.isRunning()) await this.consumer.commitOffsets([{ topic, partition, offset: plan.nextOffset }]);
+      if (!payload.isRunning()) await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.nextOffset }] }] });
+    } catch (err) {
+      throw membershipError(err) ?? err;
+    }
   }
 
   private async produceInTransaction(plan: ProducePlan, topic: string, partition: number): Promise<void> {
