@@ -52,7 +52,6 @@ export function chunkRecords(records: readonly OutRecord[], maxBytes: number): O
   return chunks;
 }
 
-/** Records grouped per topic for one produce request, in order within each topic. */
 /** Commit refusals that mean this member must rejoin the group: its session ended or a rebalance began. */
 const REJOIN_TYPES = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
 
@@ -71,6 +70,7 @@ export function membershipError(err: unknown): Error | undefined {
   return undefined;
 }
 
+/** Records grouped per topic for one produce request, in order within each topic. */
 export function byTopic(records: readonly OutRecord[]): TopicMessages[] {
   const topics = new Map<string, TopicMessages>();
   for (const r of records) {
@@ -260,7 +260,7 @@ export class Pipeline {
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
-      throw err;
+      throw membershipError(err) ?? err;
     }
   }
 
