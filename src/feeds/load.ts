@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SourceConfig } from '../config/sources.js';
-import { isKnownGoodSource } from '../config/sources.js';
 import { IpriskError, errorMessage } from '../errors.js';
-import { asKnownGood, knownGoodProvider } from './known-good.js';
 import { applySourceOverrides } from './overrides.js';
 import { parserFor } from './registry.js';
 import type { LoadedSource } from './types.js';
@@ -17,8 +15,7 @@ function isGzip(data: Buffer): boolean {
 
 /**
  * Reads one source: its file (relative to `baseDir`, gunzipped when it is gzip, whatever its
- * name), parsed by its format, with the source's provider / confidence overrides applied; a
- * known-good (benign) source keeps only its networks.
+ * name), parsed by its format, with the source's provider / confidence overrides applied.
  * A missing or unreadable file, or one not of the format at all, throws FEED_UNREADABLE naming
  * the source and the file; bad lines come back as problems.
  */
@@ -53,14 +50,12 @@ export async function loadSource(source: SourceConfig, baseDir: string): Promise
     }
     throw new IpriskError('FEED_UNREADABLE', `source '${source.name}': ${file}: ${errorMessage(err)}`, { cause: err });
   }
-  const knownGood = isKnownGoodSource(source);
   return {
     name: source.name,
     format: source.format,
     file,
-    entries: knownGood ? asKnownGood(result.entries, source) : applySourceOverrides(result.entries, source),
+    entries: applySourceOverrides(result.entries, source),
     problems: result.problems,
     bytes: data.length,
-    ...(knownGood ? { knownGood: { provider: knownGoodProvider(source) } } : {}),
   };
 }

@@ -1,7 +1,6 @@
 import { IpriskError } from '../errors.js';
-import { BENIGN, signalsForMeaning } from '../security/record.js';
+import { signalsForMeaning } from '../security/record.js';
 import { readAddressList } from './address-list.js';
-import { KNOWN_GOOD_SIGNALS } from './known-good.js';
 import { textLines } from './text.js';
 import type { FeedParser } from './types.js';
 
@@ -12,6 +11,5 @@ export const parseNetset: FeedParser = (input) => {
   if (meaning === undefined) {
     throw new IpriskError('CONFIG_INVALID', `source '${input.source.name}': netset sources must declare a meaning`);
   }
-  const signals = meaning === BENIGN ? KNOWN_GOOD_SIGNALS : Object.freeze(signalsForMeaning(meaning, provider, confidence));
-  return readAddressList(input, textLines(input.data), signals);
+  return readAddressList(input, textLines(input.data), Object.freeze(signalsForMeaning(meaning, provider, confidence)));
 };

@@ -44,7 +44,6 @@ export function buildIndex(sources: readonly LoadedSource[], options: BuildOptio
   const table = new EntryTable(
     sources.map((s) => s.name),
     options.weights ?? DEFAULT_SCORE_WEIGHTS,
-    sources.map((s) => s.knownGood !== undefined),
   );
   const sourceStats: SourceStats[] = sources.map((s) => ({
     name: s.name,
