@@ -11,21 +11,22 @@
  *   BACKLOG_PARTITIONS  partitions of the input and output topics (default 3)
  */
 import type { ChildProcess } from 'node:child_process';
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { decodeSnapshotData } from '../src/range-index/snapshot.js';
-import type { ChildMessage, ParentMessage, Side, SutArgs } from './e2e/protocol.js';
+import type { Side, SutArgs } from './e2e/protocol.js';
 import type { BenchStack } from './e2e/stack.js';
-import { ensureBenchStack, processCpuMs, releaseBenchStack } from './e2e/stack.js';
+import { ensureBenchStack, processCpuMs } from './e2e/stack.js';
+import { SutProcess } from './e2e/sut.js';
+import { runCleanup } from './e2e/leftovers.js';
 import { RunTopics, committedAtEnd, endOffsets } from './e2e/topics.js';
 import { writeAccessLog } from './lib/events.js';
 import { SHARED_DATA_CONFIG } from './lib/indexes.js';
@@ -40,7 +41,6 @@ const log = (line: string): void => {
 };
 
 const IPRISK_CLI = path.join(PACKAGE_ROOT, 'bin', 'iprisk.js');
-const SUT_CHILD = fileURLToPath(new URL('./e2e/sut-child.js', import.meta.url));
 const SAMPLE_MS = 250;
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 60_000;
@@ -241,46 +241,20 @@ async function startIprisk(config: string, port: number): Promise<Consumer> {
 
 /** The passthrough of bench:e2e in its own process (bench/e2e/sut-child.ts), spoken to over IPC. */
 async function startPassthrough(args: SutArgs): Promise<Consumer> {
-  const child = fork(SUT_CHILD, [JSON.stringify(args)], { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-8000)));
-  const exit = exitOf(child);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('the passthrough process did not start');
-  const next = <T extends ChildMessage['type']>(type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { finish(new Error(`the passthrough sent no '${type}' within ${timeoutMs} ms; its stderr ends:\n${stderr.trimEnd()}`)); }, timeoutMs);
-      const onMessage = (m: ChildMessage): void => {
-        if (m.type === type) finish(undefined, m as Extract<ChildMessage, { type: T }>);
-        else if (m.type === 'failed') finish(new Error(`the passthrough failed: ${m.message}`));
-      };
-      const onExit = (): void => { finish(new Error(`the passthrough exited before '${type}'; its stderr ends:\n${stderr.trimEnd()}`)); };
-      function finish(err: Error | undefined, m?: Extract<ChildMessage, { type: T }>): void {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        if (err) reject(err);
-        else resolve(m!);
-      }
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const ready = await next('ready', READY_TIMEOUT_MS).catch((err: unknown) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
+  const { sut, readyAtMs, startupMs } = await SutProcess.start(args);
+  const pid = sut.pid;
+  if (pid === undefined) {
+    await sut.kill();
+    throw new Error('the passthrough process did not start');
+  }
   return {
     pid,
-    readyAtMs: ready.atMs,
-    startupMs: ready.startupMs,
-    async stop() {
-      const stopped = next('stopped', STOP_TIMEOUT_MS);
-      const message: ParentMessage = { type: 'stop' };
-      child.send(message);
-      await stopped;
-      return withTimeout(exit, STOP_TIMEOUT_MS, () => child.kill('SIGKILL'));
+    readyAtMs,
+    startupMs,
+    stop: async () => (await sut.stop()).exitCode,
+    kill: () => {
+      void sut.kill();
     },
-    kill: () => child.kill('SIGKILL'),
   };
 }
 
@@ -427,35 +401,8 @@ async function measureSide(ctx: Context, side: Side): Promise<Drain> {
   }
 }
 
-const leftovers: { stack?: BenchStack; clients?: Clients; topics?: RunTopics; tmp?: string } = {};
-
-async function cleanUp(): Promise<void> {
-  const { stack, clients, topics, tmp } = leftovers;
-  leftovers.topics = undefined;
-  leftovers.clients = undefined;
-  leftovers.stack = undefined;
-  leftovers.tmp = undefined;
-  if (topics) {
-    log('deleting the run topics, groups and subjects');
-    await topics.deleteAll();
-  }
-  await clients?.producer.disconnect().catch(() => undefined);
-  await clients?.admin.disconnect().catch(() => undefined);
-  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
-  if (stack && stack.started.length > 0) {
-    log(`stopping what this run started: ${stack.started.join(', ')}`);
-    await releaseBenchStack(stack, log);
-  }
-}
-
-function onInterrupt(signal: NodeJS.Signals): void {
-  log(`${signal}: cleaning up (the consumer processes end with this one)`);
-  cleanUp()
-    .catch((err: unknown) => {
-      log(`clean-up failed: ${err instanceof Error ? err.message : String(err)}`);
-    })
-    .finally(() => process.exit(130));
-}
+/** What a run leaves behind until its end: removed by the `finally` of main, or on Ctrl-C. */
+const { leftovers, cleanUp, cleanUpOnInterrupt } = runCleanup(log);
 
 const MiB = (bytes: number): number => Math.round((10 * bytes) / 1024 / 1024) / 10;
 
@@ -509,8 +456,7 @@ async function main(): Promise<void> {
   const startMachine = machine();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'iprisk-bench-backlog-'));
   leftovers.tmp = tmp;
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onInterrupt);
+  cleanUpOnInterrupt();
   try {
     log('finding or starting the Kafka broker and schema registry (scripts/stack.js)');
     const stack = await ensureBenchStack(log);

@@ -3,7 +3,7 @@
  * registry, next to a kafkajs passthrough measured in the same run. What each figure means:
  * bench/README.md.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -17,9 +17,10 @@ import type { E2eOptions } from './e2e/options.js';
 import { parseE2eOptions } from './e2e/options.js';
 import type { Side, StageSeconds } from './e2e/protocol.js';
 import type { BenchStack } from './e2e/stack.js';
-import { ensureBenchStack, releaseBenchStack } from './e2e/stack.js';
+import { ensureBenchStack } from './e2e/stack.js';
 import type { ThroughputContext, ThroughputRound } from './e2e/throughput.js';
 import { throughputRound } from './e2e/throughput.js';
+import { runCleanup } from './e2e/leftovers.js';
 import { RunTopics, endOffsets } from './e2e/topics.js';
 import { buildRealIndex } from './lib/indexes.js';
 import { median, nowMs } from './lib/measure.js';
@@ -154,43 +155,14 @@ async function runThroughput(ctx: ThroughputContext, options: E2eOptions): Promi
 }
 
 /** What a run leaves behind until its end: removed by the `finally` of main, or on Ctrl-C. */
-const leftovers: { stack?: BenchStack; clients?: Clients; topics?: RunTopics; tmp?: string } = {};
-
-async function cleanUp(): Promise<void> {
-  const { stack, clients, topics, tmp } = leftovers;
-  leftovers.topics = undefined;
-  leftovers.clients = undefined;
-  leftovers.stack = undefined;
-  leftovers.tmp = undefined;
-  if (topics) {
-    log('deleting the run topics, groups and subjects');
-    await topics.deleteAll();
-  }
-  await clients?.producer.disconnect().catch(() => undefined);
-  await clients?.admin.disconnect().catch(() => undefined);
-  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
-  if (stack && stack.started.length > 0) {
-    log(`stopping what this run started: ${stack.started.join(', ')}`);
-    await releaseBenchStack(stack, log);
-  }
-}
-
-function onInterrupt(signal: NodeJS.Signals): void {
-  log(`${signal}: cleaning up (the consumer processes end with this one)`);
-  cleanUp()
-    .catch((err: unknown) => {
-      log(`clean-up failed: ${err instanceof Error ? err.message : String(err)}`);
-    })
-    .finally(() => process.exit(130));
-}
+const { leftovers, cleanUp, cleanUpOnInterrupt } = runCleanup(log);
 
 async function main(): Promise<void> {
   const options = parseE2eOptions(process.argv.slice(2));
   const startMachine = machine();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'iprisk-bench-e2e-'));
   leftovers.tmp = tmp;
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onInterrupt);
+  cleanUpOnInterrupt();
   try {
     log('finding or starting the Kafka broker and schema registry (scripts/stack.js)');
     const stack = await ensureBenchStack(log);

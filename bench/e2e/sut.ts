@@ -23,6 +23,8 @@ export interface Stopped {
   /** CPU time of the consumer process from ready to the stop request. */
   cpuMs: number;
   stages: StageSeconds | undefined;
+  /** The process's exit code (null when a signal ended it). */
+  exitCode: number | null;
 }
 
 export class SutProcess {
@@ -30,7 +32,7 @@ export class SutProcess {
   private readonly messages: ChildMessage[] = [];
   private waiter: (() => void) | undefined;
   private exited = false;
-  private readonly exit: Promise<void>;
+  private readonly exit: Promise<number | null>;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -45,10 +47,10 @@ export class SutProcess {
       this.waiter?.();
     });
     this.exit = new Promise((resolve) => {
-      child.once('exit', () => {
+      child.once('exit', (code) => {
         this.exited = true;
         this.waiter?.();
-        resolve();
+        resolve(code);
       });
     });
   }
@@ -91,9 +93,14 @@ export class SutProcess {
     this.child.send(message);
     const stopped = await this.next('stopped', STOP_TIMEOUT_MS);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await this.exit;
+    const exitCode = await this.exit;
     clearTimeout(timer);
-    return { cpuMs: stopped.cpuMs, stages: stopped.stages };
+    return { cpuMs: stopped.cpuMs, stages: stopped.stages, exitCode };
+  }
+
+  /** The consumer process's id, for sampling its memory. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** For clean-up after a failure: ends the process this bench started. */
