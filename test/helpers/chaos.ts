@@ -8,29 +8,11 @@ import { mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { REPO_ROOT } from './paths.js';
+import { runStackScript } from './stack-script.js';
 import { uniqueName, waitFor } from './kafka.js';
 import type { Received } from './kafka.js';
 
 type Component = 'kafka' | 'registry';
-
-const STACK_SCRIPT = path.join(REPO_ROOT, 'scripts', 'stack.js');
-
-function stackScript(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STACK_SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`node scripts/stack.js ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`));
-    });
-  });
-}
 
 /** Alive and not a zombie (the JVMs are detached: their parent is gone and init may not reap them). */
 function alive(pid: number): boolean {
@@ -67,9 +49,9 @@ export async function startChaosStack(): Promise<ChaosStack> {
   const env = { STACK_DIR: dir, KAFKA_PORT: '0', KAFKA_CONTROLLER_PORT: '0', REGISTRY_PORT: '0', REGISTRY_MANAGEMENT_PORT: '0' };
   let up: { kafkaBrokers: string | null; registryUrl: string | null };
   try {
-    up = JSON.parse((await stackScript(['up', 'kafka', 'registry', '--json'], env, 10 * 60_000)).trim().split('\n').at(-1) ?? '{}') as typeof up;
+    up = JSON.parse((await runStackScript(['up', 'kafka', 'registry', '--json'], { env: { ...process.env, ...env }, timeoutMs: 10 * 60_000 })).trim().split('\n').at(-1) ?? '{}') as typeof up;
   } catch (err) {
-    await stackScript(['down'], env, 2 * 60_000).catch(() => undefined);
+    await runStackScript(['down'], { env: { ...process.env, ...env }, timeoutMs: 2 * 60_000 }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -132,7 +114,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
       // A test that failed half-way may leave a component stopped: it must answer SIGTERM.
       for (const component of paused) process.kill(pid(component), 'SIGCONT');
       paused.clear();
-      await stackScript(['down'], env, 2 * 60_000);
+      await runStackScript(['down'], { env: { ...process.env, ...env }, timeoutMs: 2 * 60_000 });
       rmSync(dir, { recursive: true, force: true });
     },
   };

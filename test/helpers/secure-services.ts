@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './paths.js';
+import { runStackScript } from './stack-script.js';
 import { waitFor } from './kafka.js';
 
 export interface Credentials {
@@ -34,29 +34,11 @@ export interface SecureBroker {
   stop(): Promise<void>;
 }
 
-const STACK_SCRIPT = path.join(REPO_ROOT, 'scripts', 'stack.js');
-
-function stackScript(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STACK_SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`node scripts/stack.js ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`));
-    });
-  });
-}
-
 /** A broker with TLS, mutual-TLS and SASL_SSL listeners, on free ports, in a stack folder of its own. */
 export async function startSecureBroker(): Promise<SecureBroker> {
   const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-secure-stack-'));
   const env = { STACK_DIR: dir, KAFKA_SECURE: '1', KAFKA_PORT: '0', KAFKA_CONTROLLER_PORT: '0', KAFKA_TLS_PORT: '0', KAFKA_MTLS_PORT: '0', KAFKA_SASL_PORT: '0' };
-  const up = JSON.parse((await stackScript(['up', 'kafka', '--json'], env, 10 * 60_000)).trim().split('\n').at(-1) ?? '{}') as {
+  const up = JSON.parse((await runStackScript(['up', 'kafka', '--json'], { env: { ...process.env, ...env }, timeoutMs: 10 * 60_000 })).trim().split('\n').at(-1) ?? '{}') as {
     kafkaBrokers: string;
     kafkaSecure: string;
   };
@@ -86,7 +68,7 @@ export async function startSecureBroker(): Promise<SecureBroker> {
     scram256: setup.scram256,
     scram512: setup.scram512,
     async stop() {
-      await stackScript(['down', 'kafka'], env, 2 * 60_000);
+      await runStackScript(['down', 'kafka'], { env: { ...process.env, ...env }, timeoutMs: 2 * 60_000 });
       rmSync(dir, { recursive: true, force: true });
     },
   };

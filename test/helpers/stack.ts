@@ -8,13 +8,11 @@
 //   3. TEST_STACK=jvm (or auto otherwise): the local JVM stack of scripts/stack.js, on
 //      free ports; a stack already running in this checkout (`npm run stack:up`) is reused and
 //      left running.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { chooseStack } from './containers/choice.js';
 import { startContainers } from './containers/start.js';
 import type { ImageOrigin } from './containers/images.js';
-import { REPO_ROOT } from './paths.js';
+import { runStackScript } from './stack-script.js';
 import { ensurePythonVenv } from './python-venv.js';
 
 /** Where a component of the stack came from. */
@@ -52,7 +50,6 @@ declare module 'vitest' {
 
 type Component = 'kafka' | 'registry';
 
-const STACK_SCRIPT = path.join(REPO_ROOT, 'scripts', 'stack.js');
 // A cold machine downloads about 200 MB from Maven Central before anything starts.
 const UP_TIMEOUT_MS = 15 * 60_000;
 const DOWN_TIMEOUT_MS = 2 * 60_000;
@@ -74,33 +71,13 @@ function say(message: string): void {
   process.stderr.write(`test stack: ${message}\n`);
 }
 
-function runStackScript(args: readonly string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STACK_SCRIPT, ...args], {
-      cwd: REPO_ROOT,
-      // Free ports unless the caller chose some: a test run must not collide with a stack that
-      // another checkout (or another person on this machine) runs on the default ports.
-      env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? '0', REGISTRY_PORT: process.env.REGISTRY_PORT ?? '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      // Progress (a first-use download takes minutes) shows while the run waits.
-      process.stderr.write(chunk);
-    });
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`node scripts/stack.js ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${stderr.trim()}`));
-    });
+function runStack(args: readonly string[], timeoutMs: number): Promise<string> {
+  return runStackScript(args, {
+    // Free ports unless the caller chose some: a test run must not collide with a stack that
+    // another checkout (or another person on this machine) runs on the default ports.
+    env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? '0', REGISTRY_PORT: process.env.REGISTRY_PORT ?? '0' },
+    timeoutMs,
+    echoStderr: true,
   });
 }
 
@@ -147,7 +124,7 @@ export async function ensureStack(): Promise<StackEndpoints> {
       containerRun: started.run,
     };
   }
-  const up = parseUp(await runStackScript(['up', ...missing, '--json'], UP_TIMEOUT_MS));
+  const up = parseUp(await runStack(['up', ...missing, '--json'], UP_TIMEOUT_MS));
   for (const component of up.started) startedByThisProcess.add(component);
   const brokers = given.brokers ?? (up.kafkaBrokers === null ? undefined : [up.kafkaBrokers]);
   const registryUrl = given.registryUrl ?? up.registryUrl ?? undefined;
@@ -173,7 +150,7 @@ export async function releaseStack(): Promise<void> {
   if (startedByThisProcess.size === 0) return;
   const components = [...startedByThisProcess];
   startedByThisProcess.clear();
-  await runStackScript(['down', ...components], DOWN_TIMEOUT_MS);
+  await runStack(['down', ...components], DOWN_TIMEOUT_MS);
 }
 
 /** vitest globalSetup: start once per test run, provide the endpoints, stop only what started here. */
