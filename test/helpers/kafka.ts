@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
@@ -87,6 +88,48 @@ export async function deleteTopics(admin: Admin, topics: readonly string[]): Pro
 export async function deleteGroups(admin: Admin, groups: readonly string[]): Promise<void> {
   if (groups.length === 0) return;
   await admin.deleteGroups([...groups]).catch(() => undefined);
+}
+
+/** The topics, group and folder of one `iprisk run` test: input, enriched, alerts, dead letters. */
+export interface RunScenario {
+  input: string;
+  enriched: string;
+  alerts: string;
+  dlq: string;
+  group: string;
+  dir: string;
+}
+
+/**
+ * Creates a fresh scenario named `<prefix>-<name>-*` and hands its removal (topics, group,
+ * folder) to `defer`, the caller's list of clean-ups.
+ */
+export async function createRunScenario(
+  admin: Admin,
+  defer: (cleanup: () => Promise<void>) => void,
+  options: { prefix: string; name: string; inputPartitions: number; enrichedPartitions?: number },
+): Promise<RunScenario> {
+  const { prefix, name, inputPartitions } = options;
+  const s: RunScenario = {
+    input: uniqueName(`${prefix}-${name}-in`),
+    enriched: uniqueName(`${prefix}-${name}-enriched`),
+    alerts: uniqueName(`${prefix}-${name}-alerts`),
+    dlq: uniqueName(`${prefix}-${name}-dlq`),
+    group: uniqueName(`${prefix}-${name}`),
+    dir: mkdtempSync(path.join(tmpdir(), `iprisk-${prefix}-${name}-`)),
+  };
+  await createTopics(admin, [
+    { topic: s.input, partitions: inputPartitions },
+    { topic: s.enriched, partitions: options.enrichedPartitions ?? inputPartitions },
+    { topic: s.alerts, partitions: 1 },
+    { topic: s.dlq, partitions: 1 },
+  ]);
+  defer(async () => {
+    await deleteTopics(admin, [s.input, s.enriched, s.alerts, s.dlq]);
+    await deleteGroups(admin, [s.group]);
+    rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }
 
 /** One record as a test consumer read it; header values as UTF-8 text. */

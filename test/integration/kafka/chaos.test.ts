@@ -7,8 +7,7 @@
 //
 // The broker and registry are this file's own (test/helpers/chaos.ts), so pausing and
 // restarting them never touches the shared stack the other test files run against.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
@@ -20,16 +19,14 @@ import { FaultServer } from '../../helpers/fault-server.js';
 import {
   RunProcess,
   assertBuilt,
-  createTopics,
-  deleteGroups,
-  deleteTopics,
+  createRunScenario,
   registryJson,
   testKafka,
-  uniqueName,
   waitCommittedAtEnd,
   waitFor,
   writeConfig,
 } from '../../helpers/kafka.js';
+import type { RunScenario } from '../../helpers/kafka.js';
 import type { Received } from '../../helpers/kafka.js';
 
 let stack: ChaosStack;
@@ -40,36 +37,10 @@ let producer: Producer;
 /** Undone after each test, last first: processes, servers, topics, groups, folders. */
 const cleanups: (() => Promise<void> | void)[] = [];
 
-interface Scenario {
-  input: string;
-  enriched: string;
-  alerts: string;
-  dlq: string;
-  group: string;
-  dir: string;
-}
+type Scenario = RunScenario;
 
-async function scenario(name: string, inputPartitions: number): Promise<Scenario> {
-  const s: Scenario = {
-    input: uniqueName(`chaos-${name}-in`),
-    enriched: uniqueName(`chaos-${name}-enriched`),
-    alerts: uniqueName(`chaos-${name}-alerts`),
-    dlq: uniqueName(`chaos-${name}-dlq`),
-    group: uniqueName(`chaos-${name}`),
-    dir: mkdtempSync(path.join(tmpdir(), `iprisk-chaos-${name}-`)),
-  };
-  await createTopics(admin, [
-    { topic: s.input, partitions: inputPartitions },
-    { topic: s.enriched, partitions: inputPartitions },
-    { topic: s.alerts, partitions: 1 },
-    { topic: s.dlq, partitions: 1 },
-  ]);
-  cleanups.push(async () => {
-    await deleteTopics(admin, [s.input, s.enriched, s.alerts, s.dlq]);
-    await deleteGroups(admin, [s.group]);
-    rmSync(s.dir, { recursive: true, force: true });
-  });
-  return s;
+function scenario(name: string, inputPartitions: number): Promise<Scenario> {
+  return createRunScenario(admin, (cleanup) => cleanups.push(cleanup), { prefix: 'chaos', name, inputPartitions });
 }
 
 interface Extra {

@@ -2,9 +2,6 @@
 // (SPEC section 12): once it answers 200, every event produced from then on is enriched, even
 // when the instance is killed before its first commit and restarted. Also: a partition added
 // to an input topic later is read from its beginning.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Message, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultServer } from '../../helpers/fault-server.js';
@@ -12,16 +9,14 @@ import {
   RunProcess,
   TopicCollector,
   assertBuilt,
-  createTopics,
-  deleteGroups,
-  deleteTopics,
+  createRunScenario,
   retrying,
   testKafka,
-  uniqueName,
   waitCommittedAtEnd,
   waitFor,
   writeConfig,
 } from '../../helpers/kafka.js';
+import type { RunScenario } from '../../helpers/kafka.js';
 
 const { brokers } = inject('stack');
 const kafka = testKafka(brokers);
@@ -31,36 +26,10 @@ let producer: Producer;
 /** Undone after each test, last first: processes, readers, servers, topics, groups, folders. */
 const cleanups: (() => Promise<void> | void)[] = [];
 
-interface Scenario {
-  input: string;
-  enriched: string;
-  alerts: string;
-  dlq: string;
-  group: string;
-  dir: string;
-}
+type Scenario = RunScenario;
 
-async function scenario(name: string, inputPartitions: number): Promise<Scenario> {
-  const s: Scenario = {
-    input: uniqueName(`it-${name}-in`),
-    enriched: uniqueName(`it-${name}-enriched`),
-    alerts: uniqueName(`it-${name}-alerts`),
-    dlq: uniqueName(`it-${name}-dlq`),
-    group: uniqueName(`it-${name}`),
-    dir: mkdtempSync(path.join(tmpdir(), `iprisk-kafka-${name}-`)),
-  };
-  await createTopics(admin, [
-    { topic: s.input, partitions: inputPartitions },
-    { topic: s.enriched, partitions: 2 },
-    { topic: s.alerts, partitions: 1 },
-    { topic: s.dlq, partitions: 1 },
-  ]);
-  cleanups.push(async () => {
-    await deleteTopics(admin, [s.input, s.enriched, s.alerts, s.dlq]);
-    await deleteGroups(admin, [s.group]);
-    rmSync(s.dir, { recursive: true, force: true });
-  });
-  return s;
+function scenario(name: string, inputPartitions: number): Promise<Scenario> {
+  return createRunScenario(admin, (cleanup) => cleanups.push(cleanup), { prefix: 'it', name, inputPartitions, enrichedPartitions: 2 });
 }
 
 /** The operator's defaults for where a new group starts (no start_from: latest); JSON in and out. */

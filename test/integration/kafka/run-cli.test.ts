@@ -1,9 +1,6 @@
 // `iprisk run` as the operator runs it (node bin/iprisk.js run -c FILE, from dist/) against the
 // real broker: delivery across SIGKILL restarts (at-least-once, and exactly-once with
 // transactions) and the SIGTERM shutdown of SPEC section 10.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Message, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultServer } from '../../helpers/fault-server.js';
@@ -11,16 +8,14 @@ import {
   RunProcess,
   TopicCollector,
   assertBuilt,
-  createTopics,
-  deleteGroups,
-  deleteTopics,
+  createRunScenario,
   producePaced,
   testKafka,
-  uniqueName,
   waitCommittedAtEnd,
   waitFor,
   writeConfig,
 } from '../../helpers/kafka.js';
+import type { RunScenario } from '../../helpers/kafka.js';
 
 const { brokers } = inject('stack');
 const kafka = testKafka(brokers);
@@ -30,36 +25,10 @@ let producer: Producer;
 /** Undone after each test, last first: processes, readers, servers, topics, groups, folders. */
 const cleanups: (() => Promise<void> | void)[] = [];
 
-interface Scenario {
-  input: string;
-  enriched: string;
-  alerts: string;
-  dlq: string;
-  group: string;
-  dir: string;
-}
+type Scenario = RunScenario;
 
-async function scenario(name: string, inputPartitions: number): Promise<Scenario> {
-  const s: Scenario = {
-    input: uniqueName(`it-${name}-in`),
-    enriched: uniqueName(`it-${name}-enriched`),
-    alerts: uniqueName(`it-${name}-alerts`),
-    dlq: uniqueName(`it-${name}-dlq`),
-    group: uniqueName(`it-${name}`),
-    dir: mkdtempSync(path.join(tmpdir(), `iprisk-kafka-${name}-`)),
-  };
-  await createTopics(admin, [
-    { topic: s.input, partitions: inputPartitions },
-    { topic: s.enriched, partitions: inputPartitions },
-    { topic: s.alerts, partitions: 1 },
-    { topic: s.dlq, partitions: 1 },
-  ]);
-  cleanups.push(async () => {
-    await deleteTopics(admin, [s.input, s.enriched, s.alerts, s.dlq]);
-    await deleteGroups(admin, [s.group]);
-    rmSync(s.dir, { recursive: true, force: true });
-  });
-  return s;
+function scenario(name: string, inputPartitions: number): Promise<Scenario> {
+  return createRunScenario(admin, (cleanup) => cleanups.push(cleanup), { prefix: 'it', name, inputPartitions });
 }
 
 /** JSON in and out (no registry needed): these tests are about delivery, not formats. */
