@@ -98,6 +98,17 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
   // the ops server, the index watcher and the remote client would otherwise keep it alive,
   // printing the error but never exiting.
   let pipeline: Pipeline | undefined;
+  // The pipeline first (its batch in flight still needs the index and the remote), then the
+  // rest, even when stopping the pipeline failed.
+  const closeAll = async (): Promise<void> => {
+    try {
+      await pipeline?.stop();
+    } finally {
+      holder.close();
+      await fallback?.close();
+      await ops.close();
+    }
+  };
   try {
     const kafka = createKafka(config.kafka, baseDir, logger);
     await ensureTopics(
@@ -128,23 +139,10 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
     started.pipeline = pipeline;
     await pipeline.start();
   } catch (err) {
-    await pipeline?.stop().catch(() => undefined);
-    holder.close();
-    await fallback?.close();
-    await ops.close();
+    await closeAll().catch(() => undefined);
     throw err;
   }
-  const running = pipeline;
-  return {
-    pipeline: running,
-    opsUrl: ops.url,
-    async stop() {
-      await running.stop();
-      holder.close();
-      await fallback?.close();
-      await ops.close();
-    },
-  };
+  return { pipeline, opsUrl: ops.url, stop: closeAll };
 }
 
 export function registerRun(program: Command): void {
