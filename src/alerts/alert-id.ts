@@ -11,3 +11,11 @@ export function alertId(source: AlertSource, ruleId: string): string {
     .digest('hex')
     .slice(0, 32);
 }
+
+/**
+ * A retro-alert comes from no one event: its id is the rule, the address and the index version
+ * that made it match, so a restart that swaps to the same index again makes the same id.
+ */
+export function retroAlertId(ruleId: string, ip: string, indexVersion: string): string {
+  return createHash('sha256').update(`retro\u0000${ruleId}\u0000${ip}\u0000${indexVersion}`).digest('hex').slice(0, 32);
+}

@@ -19,6 +19,12 @@ export interface CompiledRule {
   readonly severity: Severity;
   readonly kinds: ReadonlySet<EventKind>;
   matches(input: AlertInput): boolean;
+  /** The kind and the `event.*` conditions alone: what one event contributes, whatever its answer. */
+  matchesEvent(input: AlertInput): boolean;
+  /** The conditions on the answer alone (`security.*`, `ip`, `enrichment.source`). */
+  matchesAnswer(input: AlertInput): boolean;
+  /** The event paths the conditions and the summary read, so a copy of those fields is enough to evaluate and render. */
+  readonly eventPaths: readonly (readonly string[])[];
   summary(input: AlertInput): string;
 }
 
@@ -156,12 +162,20 @@ export function compileSummary(ruleId: string, template: string): (input: AlertI
 
 /** Throws RULE_INVALID for a rule the config schema would have refused. */
 export function compileRule(rule: RuleConfig): CompiledRule {
-  const conditions: CompiledCondition[] = rule.when.map((c) => ({
-    get: compileGetter(resolveRef(rule.id, c.field)),
-    test: compileTest(c),
-  }));
+  const refs = rule.when.map((c) => resolveRef(rule.id, c.field));
+  const conditions: CompiledCondition[] = rule.when.map((c, i) => ({ get: compileGetter(refs[i]!), test: compileTest(c) }));
+  const onEvent = conditions.filter((_, i) => refs[i]!.ns === 'event' || refs[i]!.ns === 'kind');
+  const onAnswer = conditions.filter((_, i) => refs[i]!.ns !== 'event' && refs[i]!.ns !== 'kind');
   const kinds = new Set<EventKind>(rule.kinds);
   const summary = compileSummary(rule.id, rule.summary);
+  const paths = new Map<string, readonly string[]>();
+  for (const ref of [...refs, ...parseTemplate(rule.summary).parts]) {
+    if (typeof ref !== 'string' && ref.ns === 'event') paths.set(ref.segments.join('.'), ref.segments);
+  }
+  const all = (list: readonly CompiledCondition[], input: AlertInput): boolean => {
+    for (const c of list) if (!c.test(c.get(input))) return false;
+    return true;
+  };
   return {
     id: rule.id,
     severity: rule.severity,
@@ -171,6 +185,9 @@ export function compileRule(rule: RuleConfig): CompiledRule {
       for (const c of conditions) if (!c.test(c.get(input))) return false;
       return true;
     },
+    matchesEvent: (input) => kinds.has(input.kind) && all(onEvent, input),
+    matchesAnswer: (input) => all(onAnswer, input),
+    eventPaths: [...paths.values()],
     summary,
   };
 }

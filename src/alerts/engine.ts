@@ -38,7 +38,7 @@ interface RuleSlot {
   suppressed: number;
 }
 
-function copySecurity(security: SecurityRecord): SecurityRecord {
+export function copySecurity(security: Readonly<SecurityRecord>): SecurityRecord {
   // Built on the defaults so the copy keeps the record's field order whatever order the caller's had.
   const copy = Object.assign(emptySecurity(), security);
   copy.proxy_provider_names = [...security.proxy_provider_names];

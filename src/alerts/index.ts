@@ -1,11 +1,13 @@
 export { AlertEngine } from './engine.js';
 export type { AlertEngineDeps, RuleCounters } from './engine.js';
 export type { Alert, AlertInput, AlertSource } from './types.js';
-export { alertId } from './alert-id.js';
+export { alertId, retroAlertId } from './alert-id.js';
+export { RetroAlerts } from './retro.js';
+export type { ObservedEvent, RetroStats } from './retro.js';
 export { eventTimeMs, parseEventTime } from './event-time.js';
 export { compileRule, compileRules } from './compile.js';
 export type { CompiledRule } from './compile.js';
 export { EVENT_KINDS, ENRICHMENT_SOURCES } from './fields.js';
 export type { EventKind } from './fields.js';
 export { alertsSchema, ruleSchema, conditionSchema, DEFAULT_RULES, SEVERITIES, OPERATORS } from './rules-schema.js';
-export type { AlertsConfig, AlertsConfigInput, RuleConfig, RuleConfigInput, ConditionConfig, Severity } from './rules-schema.js';
+export type { AlertsConfig, AlertsConfigInput, RetroConfig, RuleConfig, RuleConfigInput, ConditionConfig, Severity } from './rules-schema.js';

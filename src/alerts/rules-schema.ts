@@ -160,6 +160,30 @@ export const rulesSchema = z
   })
   .default(() => structuredClone(DEFAULT_RULES) as RuleConfig[]);
 
+/** `alerts.retro`: alerts for addresses seen recently that a new index makes match. */
+export const retroSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('true: on each index swap, `run` raises `retro:<rule id>` alerts for remembered addresses that newly match a rule.'),
+    lookback_secs: z
+      .number()
+      .int()
+      .min(1)
+      .default(3600)
+      .describe('How long an address is remembered after the last event from it (seconds of processing time).'),
+    max_addresses: z
+      .number()
+      .int()
+      .min(1)
+      .default(100_000)
+      .describe('Bound on the memory (about 0.9 KiB an address, measured by `npm run bench:retro`): beyond it, the least recently seen addresses are forgotten first.'),
+  })
+  .prefault({});
+
+export type RetroConfig = z.output<typeof retroSchema>;
+
 /** The `alerts` config section (SPEC section 4); omitted entirely, every default applies. */
 export const alertsSchema = z
   .strictObject({
@@ -177,6 +201,7 @@ export const alertsSchema = z
       .default(100_000)
       .describe('Bound on suppression memory: beyond it, the least recently matched (rule, ip) keys are forgotten.'),
     rules: rulesSchema.describe('The alert rules. Absent: the three default rules; an empty list: none.'),
+    retro: retroSchema.describe('Retro-alerts of `run`: addresses seen in the lookback that a new index makes match a rule they did not match.'),
   })
   .prefault({});
 

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { AlertEngine } from '../alerts/engine.js';
+import { RetroAlerts } from '../alerts/retro.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
+import { OutputEncoder } from '../kafka/output-encoder.js';
 import { Pipeline } from '../kafka/pipeline.js';
 import { registryFromConfig } from '../kafka/registry.js';
+import { RetroAlertSink } from '../kafka/retro-sink.js';
 import { batchProcessor, inputRoutes } from '../kafka/routes.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { IndexHolder } from '../range-index/reload.js';
@@ -39,7 +42,7 @@ function exportIndex(metrics: Metrics, index: RangeIndex, previous?: RangeIndex)
   metrics.indexRanges.set({ family: 'ipv6' }, index.stats.rangesV6);
 }
 
-async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger): Promise<IndexHolder> {
+async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger, onSwap: (index: RangeIndex) => void): Promise<IndexHolder> {
   const { index } = loaded.config;
   if (index.path === undefined) {
     logger.warn('index.path is not set: serving the bundled sample index, which is for trying iprisk out only');
@@ -60,11 +63,42 @@ async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger
         if (outcome === 'success') {
           exportIndex(metrics, holder.current, serving);
           serving = holder.current;
+          onSwap(holder.current);
         }
       },
     });
   }
   return holder;
+}
+
+/** The retro-alert memory, when `alerts.retro.enabled` (and alerts at all) ask for it. */
+function retroAlerts(loaded: LoadedConfig, metrics: Metrics): RetroAlerts | undefined {
+  const { alerts } = loaded.config;
+  if (!alerts.enabled || !alerts.retro.enabled) return undefined;
+  return new RetroAlerts(alerts.rules, alerts.retro, {
+    clock: Date.now,
+    onStats: (stats) => {
+      metrics.retroAddresses.set(stats.remembered);
+      if (stats.evictedCapacity > 0) metrics.retroEvictions.inc({ reason: 'capacity' }, stats.evictedCapacity);
+      if (stats.expired > 0) metrics.retroEvictions.inc({ reason: 'expired' }, stats.expired);
+    },
+  });
+}
+
+/** After a swap: the remembered addresses that newly match a rule, produced to the alerts topic. */
+function produceRetroAlerts(retro: RetroAlerts, sink: RetroAlertSink, index: RangeIndex, logger: Logger): void {
+  const started = performance.now();
+  const remembered = retro.size;
+  const found = retro.evaluate(index);
+  const evaluateMs = Math.round(performance.now() - started);
+  sink.send(found).then(
+    () => {
+      logger.info({ version: index.version, addresses: remembered, alerts: found.length, evaluate_ms: evaluateMs }, 'retro-alerts produced');
+    },
+    (err: unknown) => {
+      logger.error({ err, version: index.version, alerts: found.length }, 'retro-alerts could not be produced; they are lost');
+    },
+  );
 }
 
 export interface RunningPipeline {
@@ -79,13 +113,17 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
   if (problems.length > 0) throw new ConfigError(loaded.file ?? 'configuration', problems);
   const { config, baseDir } = loaded;
   const metrics = createMetrics();
-  const holder = await openHolder(loaded, metrics, logger);
+  const retro = retroAlerts(loaded, metrics);
+  const sink: { retro?: RetroAlertSink } = {};
+  const holder = await openHolder(loaded, metrics, logger, (index) => {
+    if (retro !== undefined && sink.retro !== undefined) produceRetroAlerts(retro, sink.retro, index, logger);
+  });
   const registry = registryFromConfig(config.schema_registry, baseDir);
   const alerts = new AlertEngine(config.alerts, { clock: Date.now });
   // Index misses go to the remote providers when some are configured (SPEC section 6).
   const fallback = createRemote(config.remote, { logger, metrics, baseDir, weights: config.score });
   const routes = inputRoutes(config, holder, fallback);
-  const processor = batchProcessor(config, registry, alerts);
+  const processor = batchProcessor(config, registry, alerts, retro);
   // Up before the broker is reached: /healthz answers and /readyz says why while Kafka is away.
   const started: { pipeline?: Pipeline } = {};
   const ops = await startOpsServer({
@@ -105,6 +143,9 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
       await pipeline?.stop();
     } finally {
       holder.close();
+      await sink.retro?.stop().catch((err: unknown) => {
+        logger.error({ err }, 'stopping the retro-alert producer failed');
+      });
       await fallback?.close();
       await ops.close();
     }
@@ -116,6 +157,18 @@ export async function startRun(loaded: LoadedConfig, logger: Logger): Promise<Ru
       [...routes.keys(), ...[...routes.values()].map((r) => r.enrichedTopic), config.outputs.alerts.topic, config.outputs.dlq.topic],
       logger,
     );
+    if (retro !== undefined) {
+      const retroSink = new RetroAlertSink({
+        kafka,
+        encoder: new OutputEncoder(registry),
+        topic: config.outputs.alerts.topic,
+        format: config.outputs.alerts.format,
+        maxProduceBytes: config.pipeline.max_produce_bytes,
+        metrics,
+      });
+      await retroSink.start();
+      sink.retro = retroSink;
+    }
     pipeline = new Pipeline({
       kafka,
       groupId: config.kafka.group_id,

@@ -1,4 +1,5 @@
 import type { AlertEngine } from '../alerts/engine.js';
+import type { RetroAlerts } from '../alerts/retro.js';
 import { eventTimeMs } from '../alerts/event-time.js';
 import type { Enricher, EnrichedEvent } from '../enrich/enricher.js';
 import { errorMessage } from '../errors.js';
@@ -7,6 +8,7 @@ import { decodeValue } from './decode.js';
 import { dlqRecord } from './dlq.js';
 import type { OutputEncoder, OutputFormat } from './output-encoder.js';
 import type { InRecord, OutRecord } from './records.js';
+import { alertRecord } from './records.js';
 import type { Registry, WriterSchema } from './registry.js';
 
 /** How one input topic is read and enriched. */
@@ -54,6 +56,8 @@ export class BatchProcessor {
     private readonly registry: Registry | undefined,
     private readonly encoder: OutputEncoder,
     private readonly alerts: AlertEngine,
+    /** Remembers the batch's addresses for retro-alerts, when they are on. */
+    private readonly retro?: Pick<RetroAlerts, 'observe'>,
   ) {}
 
   async process(route: InputRoute, partition: number, records: readonly InRecord[]): Promise<ProducePlan> {
@@ -99,15 +103,18 @@ export class BatchProcessor {
     lap('enrich');
     const alertRecords: OutRecord[] = [];
     const encodedEvents: (OutRecord | undefined)[] = [];
+    const timesMs: number[] = [];
     for (let i = 0; i < enriched.length; i++) {
       const e = enriched[i]!;
       const { record, writer } = origin[i]!;
       const recordTime = Number(record.timestamp);
+      const timeMs = eventTimeMs(e.event) ?? recordTime;
+      timesMs.push(timeMs);
       try {
         const value = await this.encoder.enriched(e, writer, route.enrichedTopic, this.outputs.enrichedFormat, recordTime);
         encodedEvents.push({ topic: route.enrichedTopic, key: record.key, value, headers: record.headers ?? {} });
         plan.enrichedBySource.set(e.enrichment.source, (plan.enrichedBySource.get(e.enrichment.source) ?? 0) + 1);
-        plan.eventTimesMs.push(eventTimeMs(e.event) ?? recordTime);
+        plan.eventTimesMs.push(timeMs);
       } catch (err) {
         if (isRegistryOutage(err)) throw err;
         encodedEvents.push(dlqRecord(this.outputs.dlqTopic, source, record, 'encode_failed', errorMessage(err)));
@@ -116,6 +123,7 @@ export class BatchProcessor {
       }
       alertRecords.push(...(await this.alertsFor(e, source, record, plan)));
     }
+    this.retro?.observe(source, enriched, timesMs, origin.map((o) => o.record.offset));
     for (const slot of slots) plan.records.push(typeof slot === 'number' ? encodedEvents[slot]! : slot);
     for (const a of alertRecords) plan.records.push(a);
     lap('encode');
@@ -136,13 +144,7 @@ export class BatchProcessor {
     const out: OutRecord[] = [];
     for (const alert of alerts) {
       plan.alerts.push({ rule: alert.rule, severity: alert.severity });
-      out.push({
-        topic: this.outputs.alertsTopic,
-        // Keyed by address: every alert about one address lands in one partition, in order.
-        key: alert.ip,
-        value: await this.encoder.alert(alert, this.outputs.alertsTopic, this.outputs.alertsFormat),
-        headers: { 'iprisk.alert.rule': alert.rule, 'iprisk.alert.severity': alert.severity },
-      });
+      out.push(alertRecord(alert, this.outputs.alertsTopic, await this.encoder.alert(alert, this.outputs.alertsTopic, this.outputs.alertsFormat)));
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import type { AlertEngine } from '../alerts/engine.js';
+import type { RetroAlerts } from '../alerts/retro.js';
 import type { IpriskConfig } from '../config/schema.js';
 import type { IndexSource } from '../enrich/enricher.js';
 import { Enricher } from '../enrich/enricher.js';
@@ -44,7 +45,7 @@ export function inputRoutes(
 }
 
 /** The per-batch processor for the configured outputs. */
-export function batchProcessor(config: IpriskConfig, registry: Registry | undefined, alerts: AlertEngine): BatchProcessor {
+export function batchProcessor(config: IpriskConfig, registry: Registry | undefined, alerts: AlertEngine, retro?: RetroAlerts): BatchProcessor {
   return new BatchProcessor(
     {
       enrichedFormat: config.outputs.enriched.format,
@@ -56,5 +57,6 @@ export function batchProcessor(config: IpriskConfig, registry: Registry | undefi
     registry,
     new OutputEncoder(registry),
     alerts,
+    retro,
   );
 }

@@ -24,6 +24,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     dlq: new Counter({ name: 'iprisk_dlq_records_total', help: 'Records sent to the dead-letter topic, by reason', labelNames: ['reason'], registers }),
     alertsEmitted: new Counter({ name: 'iprisk_alerts_emitted_total', help: 'Alerts emitted, by rule', labelNames: ['rule', 'severity'], registers }),
     alertsSuppressed: new Counter({ name: 'iprisk_alerts_suppressed_total', help: 'Alert matches suppressed inside their window, by rule', labelNames: ['rule'], registers }),
+    retroAddresses: new Gauge({ name: 'iprisk_alerts_retro_addresses', help: 'Addresses remembered for retro-alerts (seen within alerts.retro.lookback_secs)', registers }),
+    retroEvictions: new Counter({
+      name: 'iprisk_alerts_retro_evictions_total',
+      help: 'Addresses forgotten by the retro-alert memory, by reason: capacity (max_addresses reached, least recently seen first) or expired (lookback passed)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    retroAlerts: new Counter({
+      name: 'iprisk_alerts_retro_emitted_total',
+      help: 'Retro-alerts produced and acknowledged after an index swap, by rule',
+      labelNames: ['rule', 'severity'],
+      registers,
+    }),
     batchSize: new Histogram({ name: 'iprisk_batch_events', help: 'Events per batch', buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000], registers }),
     batchUniqueIps: new Histogram({ name: 'iprisk_batch_unique_ips', help: 'Unique client IPs per batch', buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000], registers }),
     batchStageSeconds: new Histogram({
