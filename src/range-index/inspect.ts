@@ -5,6 +5,7 @@ import type { FlagName, RangeIndex, SourceStats } from './types.js';
 export interface IndexDescription {
   version: string;
   built_at: string;
+  valid_from: string;
   age_seconds: number;
   ranges: { v4: number; v6: number };
   entries: number;
@@ -26,6 +27,7 @@ export function describeIndexJson(index: RangeIndex, now: Date): IndexDescriptio
   return {
     version: index.version,
     built_at: index.builtAt.toISOString(),
+    valid_from: index.validFrom.toISOString(),
     age_seconds: Math.floor((now.getTime() - index.builtAt.getTime()) / 1000),
     ranges: { v4: stats.rangesV4, v6: stats.rangesV6 },
     entries: stats.entries,
@@ -68,10 +70,10 @@ export function formatAge(seconds: number): string {
   return next && small > 0 ? `${big} ${bigName} ${small} ${next[0]}` : `${big} ${bigName}`;
 }
 
-const group = (n: number): string => n.toLocaleString('en-US');
+export const group = (n: number): string => n.toLocaleString('en-US');
 
-/** Text columns (the first `leftColumns`) align left, numbers right. */
-function table(head: string[], rows: string[][], leftColumns: number): string[] {
+/** Text columns (the first `leftColumns`) align left, numbers right; one string per line. */
+export function table(head: string[], rows: string[][], leftColumns: number): string[] {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]): string =>
     cells
@@ -87,6 +89,7 @@ export function describeIndex(index: RangeIndex, now: Date): string {
   const out = [
     `version     ${d.version}`,
     `built at    ${d.built_at} (${formatAge(d.age_seconds)} ago)`,
+    `valid from  ${d.valid_from}`,
     `ranges      ${group(d.ranges.v4)} IPv4, ${group(d.ranges.v6)} IPv6`,
     `entries     ${group(d.entries)} distinct answers`,
     `bogons      ${group(d.bogon_networks_clipped)} feed networks clipped (wholly or partly)`,

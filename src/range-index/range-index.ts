@@ -40,6 +40,8 @@ function toEntry(id: number, e: SnapshotEntry): IndexEntry {
 export class CompiledRangeIndex implements RangeIndex {
   readonly version: string;
   readonly builtAt: Date;
+  /** When the snapshot takes effect (as-of enrichment): its stamp, else its build time. */
+  readonly validFrom: Date;
   readonly stats: IndexStats;
   readonly entries: readonly IndexEntry[];
   private readonly v4Starts: Uint32Array;
@@ -55,6 +57,7 @@ export class CompiledRangeIndex implements RangeIndex {
   constructor(data: SnapshotData) {
     this.version = data.version;
     this.builtAt = data.builtAt;
+    this.validFrom = data.validFrom ?? data.builtAt;
     this.stats = data.stats;
     this.entries = data.entries.map((e, id) => toEntry(id, e));
     this.v4Starts = data.v4.starts;

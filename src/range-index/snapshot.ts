@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 import { IpriskError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { CompiledRangeIndex } from './range-index.js';
 import { FLAG_NAMES } from './types.js';
 import type { IndexStats, SegmentArrays, SnapshotData, SnapshotEntry } from './types.js';
@@ -18,8 +18,10 @@ import type { IndexStats, SegmentArrays, SnapshotData, SnapshotEntry } from './t
  *   12       4      header length H, u32, a multiple of 8
  *   16       32     sha256 of the H header bytes
  *   48       H      header JSON, utf-8, padded with spaces:
- *                     { version, built_at, stats, payload_bytes, payload_sha256,
+ *                     { version, built_at, valid_from, stats, payload_bytes, payload_sha256,
  *                       counts: { entries, entries_json_bytes, segments_v4, segments_v6 } }
+ *                     (valid_from: when the snapshot takes effect for as-of enrichment;
+ *                     absent in older files, where built_at stands for it)
  *   48+H     P      payload, each section padded with zero bytes to a multiple of 8:
  *                     entries JSON   [{ security, sources }, ...]   entries_json_bytes
  *                     v4 starts      u32 x n4                      (n4 = segments_v4)
@@ -52,6 +54,7 @@ const flagStatsSchema = z.object({ rangesV4: count, rangesV6: count, addressesV4
 const headerSchema = z.object({
   version: z.string().min(1),
   built_at: z.iso.datetime(),
+  valid_from: z.iso.datetime().optional(),
   stats: z.object({
     rangesV4: count,
     rangesV6: count,
@@ -118,6 +121,7 @@ export function encodeSnapshot(data: SnapshotData): Buffer {
   const header: Header = {
     version: data.version,
     built_at: data.builtAt.toISOString(),
+    ...(data.validFrom === undefined ? {} : { valid_from: data.validFrom.toISOString() }),
     stats: data.stats,
     payload_bytes: payload.bytes.byteLength,
     payload_sha256: sha256(payload.bytes).toString('hex'),
@@ -141,45 +145,19 @@ export function encodeSnapshot(data: SnapshotData): Buffer {
 
 /**
  * Writes atomically: readers (and the reload watcher) see the old file or the new one, never a
- * partial write. The temporary file sits in the same folder so that the rename cannot cross
- * file systems.
+ * partial write.
  */
 export async function writeSnapshot(file: string, data: SnapshotData): Promise<{ bytes: number }> {
   const buf = encodeSnapshot(data);
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await fs.open(tmp, 'wx');
-    try {
-      await handle.writeFile(buf);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, buf);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
     throw new IpriskError('SNAPSHOT_UNWRITABLE', `cannot write index snapshot ${file}: ${errorMessage(err)}`, {
       cause: err,
       canRetry: true,
     });
   }
-  await syncFolder(dir);
   return { bytes: buf.byteLength };
-}
-
-/** Makes the rename itself durable; some platforms cannot open a folder for sync, which is harmless. */
-async function syncFolder(dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort only: the data itself is already synced.
-  }
 }
 
 export async function readSnapshot(file: string): Promise<CompiledRangeIndex> {
@@ -274,7 +252,15 @@ export function decodeSnapshotData(input: Uint8Array, origin: string): SnapshotD
   const problem = checkSegments(v4, 1, 32, entries.length) ?? checkSegments(v6, 4, 128, entries.length);
   if (problem) throw fail(problem);
 
-  return { version: header.version, builtAt: new Date(header.built_at), stats: header.stats as IndexStats, entries, v4, v6 };
+  return {
+    version: header.version,
+    builtAt: new Date(header.built_at),
+    ...(header.valid_from === undefined ? {} : { validFrom: new Date(header.valid_from) }),
+    stats: header.stats as IndexStats,
+    entries,
+    v4,
+    v6,
+  };
 }
 
 function u32(buf: Uint8Array, byteOffset: number, length: number): Uint32Array {

@@ -63,6 +63,8 @@ export interface IndexStats {
 export interface RangeIndex {
   readonly version: string;
   readonly builtAt: Date;
+  /** When the snapshot takes effect for as-of enrichment (its stamp, else its build time). */
+  readonly validFrom: Date;
   readonly stats: IndexStats;
   findV4(value: number): IndexEntry | undefined;
   findV6(words: Ipv6Words): IndexEntry | undefined;
@@ -93,6 +95,8 @@ export interface SnapshotEntry {
 export interface SnapshotData {
   version: string;
   builtAt: Date;
+  /** When the snapshot takes effect (as-of enrichment); absent: from its build time. */
+  validFrom?: Date;
   stats: IndexStats;
   entries: SnapshotEntry[];
   v4: SegmentArrays;

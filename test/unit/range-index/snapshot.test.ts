@@ -46,6 +46,12 @@ describe('snapshot encoding', () => {
     expect(find(index, '4.0.0.0')).toBeUndefined();
   });
 
+  it('carries the time it takes effect, and takes its build time for it when unstamped', () => {
+    const stamped = decodeSnapshot(encodeSnapshot({ ...data, validFrom: new Date('2025-05-31T22:00:00Z') }), 'stamped');
+    expect(stamped.validFrom.toISOString()).toBe('2025-05-31T22:00:00.000Z');
+    expect(decodeSnapshot(bytes, 'unstamped').validFrom.toISOString()).toBe('2025-06-01T10:00:00.000Z');
+  });
+
   it('starts with the magic bytes and the format version', () => {
     expect(bytes.subarray(0, 8).toString('latin1')).toBe('IPRISK\0S');
     expect(bytes.readUInt32LE(8)).toBe(FORMAT_VERSION);
