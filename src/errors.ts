@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   SNAPSHOT_INVALID: 'an index snapshot is corrupt, truncated or of another format version',
   SNAPSHOT_UNREADABLE: 'an index snapshot file could not be read',
   SNAPSHOT_UNWRITABLE: 'an index snapshot file could not be written',
+  HISTORY_INVALID: 'a snapshot history folder is missing, empty, or its manifest is unreadable or malformed',
+  HISTORY_UNWRITABLE: 'a snapshot could not be filed into a history folder (unwritable, or locked by another writer)',
   IP_INVALID: 'text is not an IP address',
   NETWORK_INVALID: 'text is not a CIDR network or address range',
   RULE_INVALID: 'an alert rule is malformed',

@@ -1,0 +1,64 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IpriskError, errorMessage } from '../errors.js';
+
+export const LOCK_FILE = 'manifest.lock';
+
+export interface LockOptions {
+  /** How long to wait for another writer to finish. */
+  waitMs?: number;
+  /** A lock older than this was left by a writer that died; it is taken over. Filing a snapshot
+   * takes seconds, so ten minutes is far beyond any live writer. */
+  staleMs?: number;
+}
+
+const POLL_MS = 50;
+
+/**
+ * Runs `fn` holding the folder's writer lock: `index build --history` and `index update` may
+ * file into one folder at the same time, and each rewrites the manifest from what it read.
+ * Readers need no lock: the manifest is replaced by an atomic rename.
+ */
+export async function withHistoryLock<T>(dir: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const file = path.join(dir, LOCK_FILE);
+  const waitMs = options.waitMs ?? 30_000;
+  const staleMs = options.staleMs ?? 10 * 60_000;
+  const started = Date.now();
+  for (;;) {
+    try {
+      await fs.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new IpriskError('HISTORY_UNWRITABLE', `cannot lock snapshot history ${dir}: ${errorMessage(err)}`, { cause: err, canRetry: true });
+      }
+    }
+    const since = await lockTime(file);
+    if (since !== undefined && Date.now() - since > staleMs) {
+      await fs.rm(file, { force: true });
+      continue;
+    }
+    if (Date.now() - started > waitMs) {
+      throw new IpriskError(
+        'HISTORY_UNWRITABLE',
+        `snapshot history ${dir} is locked by another writer (${file}, taken ${since === undefined ? 'just now' : new Date(since).toISOString()}); remove that file if no iprisk is filing into this folder`,
+        { canRetry: true },
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}
+
+async function lockTime(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
