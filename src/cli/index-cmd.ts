@@ -1,9 +1,15 @@
+import { stat } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { describeIndex, describeIndexJson } from '../range-index/inspect.js';
 import { readSnapshot, writeSnapshot } from '../range-index/snapshot.js';
 import { errorMessage } from '../errors.js';
+import { describeHistory, describeHistoryJson } from '../history/describe.js';
+import { readManifest } from '../history/manifest.js';
+import { fileSnapshot } from '../history/store.js';
+import type { FileResult } from '../history/store.js';
+import { parseInstant } from '../time/instant.js';
 import { runUpdateCommand } from '../update/command.js';
 import { parseDuration } from '../update/duration.js';
 import { buildFromConfig } from './open-index.js';
@@ -12,6 +18,8 @@ interface BuildOptions {
   config: string;
   output: string;
   version?: string;
+  validFrom?: Date;
+  history?: string;
   quiet?: boolean;
 }
 
@@ -38,10 +46,30 @@ function everyOption(value: string): number {
   return ms;
 }
 
+function validFromOption(value: string): Date {
+  const problems: string[] = [];
+  const ms = parseInstant(value, '--valid-from', problems);
+  if (ms === undefined) throw new InvalidArgumentError(problems.join('; '));
+  return new Date(ms);
+}
+
 function onlyOption(value: string, previous: string[] | undefined): string[] {
   const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
   if (names.length === 0) throw new InvalidArgumentError(`--only: '${value}' names no source`);
   return [...(previous ?? []), ...names];
+}
+
+/** The summary line of a filing: what the history now says about the snapshot's time. */
+function formatFiled(dir: string, filed: FileResult): string {
+  const { entry } = filed;
+  switch (filed.outcome) {
+    case 'unchanged':
+      return `  history ${dir}: unchanged, the same content is in force since ${entry.valid_from} (version ${entry.version})`;
+    case 'replaced':
+      return `  history ${dir}: replaced the snapshot valid from ${entry.valid_from} with version ${entry.version}`;
+    case 'added':
+      return `  history ${dir}: valid from ${entry.valid_from} as version ${entry.version}${filed.wroteFile ? '' : ' (content already stored, not copied again)'}`;
+  }
 }
 
 export function registerIndex(program: Command): void {
@@ -53,12 +81,16 @@ export function registerIndex(program: Command): void {
     .requiredOption('-c, --config <file>', 'YAML file with a `sources:` list (paths relative to it)')
     .requiredOption('-o, --output <file>', 'snapshot file to write (atomically)')
     .option('--version <text>', 'version string stored in the snapshot (default: build time and content hash)')
+    .option('--valid-from <time>', 'when the snapshot takes effect for as-of enrichment: ISO 8601 date or date-time with Z or an offset (default: now)', validFromOption)
+    .option('--history <dir>', 'also file the snapshot into this history folder (created if missing; content already in force then is not filed again)')
     .option('-q, --quiet', 'print problems only, no summary', false)
     .action(async (opts: BuildOptions) => {
       const loaded = loadConfig(opts.config, {});
       const started = Date.now();
       const { data, sources } = await buildFromConfig(loaded, (line) => process.stderr.write(`${line}\n`), opts.version);
+      data.validFrom = opts.validFrom ?? data.builtAt;
       await writeSnapshot(opts.output, data);
+      const filed = opts.history === undefined ? undefined : await fileSnapshot(opts.history, data, { validFrom: data.validFrom });
       if (opts.quiet) return;
       const problems = sources.reduce((n, s) => n + s.problems.length, 0);
       const lines = sources.map(
@@ -69,6 +101,7 @@ export function registerIndex(program: Command): void {
           `built ${opts.output}: version ${data.version}, ${data.stats.rangesV4} IPv4 + ${data.stats.rangesV6} IPv6 ranges, ${data.stats.entries} distinct answers in ${((Date.now() - started) / 1000).toFixed(2)} s`,
           ...lines,
           `  ${problems} lines skipped as malformed; ${data.stats.bogonNetworksClipped} networks clipped to exclude bogon space`,
+          ...(filed === undefined || opts.history === undefined ? [] : [formatFiled(opts.history, filed)]),
         ].join('\n') + '\n',
       );
     });
@@ -101,10 +134,17 @@ export function registerIndex(program: Command): void {
 
   index
     .command('inspect')
-    .description('print a snapshot\'s version, age, range counts per family and per source, and flag totals')
-    .argument('<file>', 'snapshot file')
+    .description(
+      "print a snapshot's version, age, validity start, range counts per family and per source, and flag totals; given a history folder, list its snapshots: valid from, version, ranges and flagged ranges",
+    )
+    .argument('<file>', 'snapshot file, or a history folder (index build --history)')
     .option('--json', 'machine-readable output', false)
     .action(async (file: string, opts: { json: boolean }) => {
+      if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+        const manifest = await readManifest(file);
+        process.stdout.write(opts.json ? `${JSON.stringify(describeHistoryJson(file, manifest), null, 2)}\n` : `${describeHistory(file, manifest)}\n`);
+        return;
+      }
       const snapshot = await readSnapshot(file);
       const now = new Date();
       process.stdout.write(opts.json ? `${JSON.stringify(describeIndexJson(snapshot, now), null, 2)}\n` : `${describeIndex(snapshot, now)}\n`);
