@@ -1,10 +1,11 @@
 import type { AlertEngine } from '../alerts/engine.js';
 import type { RetroAlerts } from '../alerts/retro.js';
+import type { Alert } from '../alerts/types.js';
 import { eventTimeMs } from '../alerts/event-time.js';
 import type { Enricher, EnrichedEvent } from '../enrich/enricher.js';
 import { errorMessage } from '../errors.js';
-import type { Decoded, DlqReason, InputFormat } from './decode.js';
-import { decodeValue } from './decode.js';
+import type { DlqReason, InputFormat } from './decode.js';
+import { decodeWith, lookUpWriters } from './decode.js';
 import { dlqRecord } from './dlq.js';
 import type { OutputEncoder, OutputFormat } from './output-encoder.js';
 import type { InRecord, OutRecord } from './records.js';
@@ -78,15 +79,20 @@ export class BatchProcessor {
       plan.stages[stage] += (now - mark) / 1000;
       mark = now;
     };
-    const decoded: Decoded[] = [];
-    for (const record of records) decoded.push(await decodeValue(record.value, route.format, this.registry, this.outputs.maxRecordBytes));
-
+    const { maxRecordBytes } = this.outputs;
+    // The registry is asked once per batch (per schema id); each record then decodes synchronously.
+    const writers = await lookUpWriters(
+      records.map((r) => r.value),
+      route.format,
+      this.registry,
+      maxRecordBytes,
+    );
     const events: Record<string, unknown>[] = [];
     const origin: { record: InRecord; writer: WriterSchema | undefined }[] = [];
     // Output order follows input order: DLQ copies are planned where their record stood.
     const slots: (OutRecord | number)[] = [];
-    decoded.forEach((d, i) => {
-      const record = records[i]!;
+    for (const record of records) {
+      const d = decodeWith(record.value, route.format, this.registry, writers, maxRecordBytes);
       if (d.ok) {
         slots.push(events.length);
         events.push(d.event);
@@ -95,14 +101,20 @@ export class BatchProcessor {
         slots.push(dlqRecord(this.outputs.dlqTopic, source, record, d.reason, d.message));
         plan.dlqByReason.set(d.reason, (plan.dlqByReason.get(d.reason) ?? 0) + 1);
       }
-    });
+    }
 
     lap('decode');
     const enriched = await route.enricher.enrich(events, new Array<'access' | 'auth'>(events.length).fill(route.kind));
     plan.uniqueIps = new Set(enriched.map((e) => e.enrichment.ip)).size;
     lap('enrich');
-    const alertRecords: OutRecord[] = [];
-    const encodedEvents: (OutRecord | undefined)[] = [];
+    // Output schemas too are resolved once per batch, so the loop below never waits.
+    const encoding = await this.encoder.forBatch(
+      route.enrichedTopic,
+      this.outputs.enrichedFormat,
+      origin.map((o, i) => o.writer ?? enriched[i]!.kind),
+    );
+    const alerts: Alert[] = [];
+    const encodedEvents: OutRecord[] = [];
     const timesMs: number[] = [];
     for (let i = 0; i < enriched.length; i++) {
       const e = enriched[i]!;
@@ -111,7 +123,7 @@ export class BatchProcessor {
       const timeMs = eventTimeMs(e.event) ?? recordTime;
       timesMs.push(timeMs);
       try {
-        const value = await this.encoder.enriched(e, writer, route.enrichedTopic, this.outputs.enrichedFormat, recordTime);
+        const value = encoding.encode(e, writer, recordTime);
         encodedEvents.push({ topic: route.enrichedTopic, key: record.key, value, headers: record.headers ?? {} });
         plan.enrichedBySource.set(e.enrichment.source, (plan.enrichedBySource.get(e.enrichment.source) ?? 0) + 1);
         plan.eventTimesMs.push(timeMs);
@@ -121,32 +133,31 @@ export class BatchProcessor {
         plan.dlqByReason.set('encode_failed', (plan.dlqByReason.get('encode_failed') ?? 0) + 1);
         continue;
       }
-      alertRecords.push(...(await this.alertsFor(e, source, record, plan)));
+      this.alertsFor(e, source, record, timeMs, alerts);
     }
     this.retro?.observe(source, enriched, timesMs, origin.map((o) => o.record.offset));
     for (const slot of slots) plan.records.push(typeof slot === 'number' ? encodedEvents[slot]! : slot);
-    for (const a of alertRecords) plan.records.push(a);
+    for (const alert of alerts) {
+      plan.alerts.push({ rule: alert.rule, severity: alert.severity });
+      plan.records.push(alertRecord(alert, this.outputs.alertsTopic, await this.encoder.alert(alert, this.outputs.alertsTopic, this.outputs.alertsFormat)));
+    }
     lap('encode');
     return plan;
   }
 
-  private async alertsFor(e: EnrichedEvent, source: { topic: string; partition: number }, record: InRecord, plan: ProducePlan): Promise<OutRecord[]> {
-    if (e.security === null || e.enrichment.ip === null) return [];
+  /** The alerts an enriched event raises, added to `out` in rule order. */
+  private alertsFor(e: EnrichedEvent, source: { topic: string; partition: number }, record: InRecord, eventTime: number, out: Alert[]): void {
+    if (e.security === null || e.enrichment.ip === null) return;
     const alerts = this.alerts.evaluate({
       event: e.event,
       kind: e.kind,
       ip: e.enrichment.ip,
       security: e.security,
       enrichmentSource: e.enrichment.source,
-      eventTimeMs: eventTimeMs(e.event) ?? Number(record.timestamp),
+      eventTimeMs: eventTime,
       source: { ...source, offset: record.offset },
     });
-    const out: OutRecord[] = [];
-    for (const alert of alerts) {
-      plan.alerts.push({ rule: alert.rule, severity: alert.severity });
-      out.push(alertRecord(alert, this.outputs.alertsTopic, await this.encoder.alert(alert, this.outputs.alertsTopic, this.outputs.alertsFormat)));
-    }
-    return out;
+    for (const alert of alerts) out.push(alert);
   }
 }
 

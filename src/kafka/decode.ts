@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { boundedType, decodeBounded } from './avro/bounded-read.js';
-import type { Registry, WriterSchema } from './registry.js';
+import type { Registry, WriterLookup, WriterSchema } from './registry.js';
 import { MAGIC_BYTE } from './registry.js';
 
 export type InputFormat = 'json' | 'avro' | 'auto';
@@ -59,11 +59,15 @@ function readerFor(writer: WriterSchema): avro.Type {
   return type;
 }
 
-async function decodeAvro(value: Buffer, registry: Registry | undefined): Promise<Decoded> {
+/** Writer schemas by id, as the registry answered them for one batch. */
+export type WriterLookups = ReadonlyMap<number, WriterLookup>;
+
+function decodeAvro(value: Buffer, registry: Registry | undefined, writers: WriterLookups): Decoded {
   if (value.length < 5 || value[0] !== MAGIC_BYTE) return fail('avro_unframed', 'value does not start with the Confluent magic byte 0 and a schema id');
   const id = value.readUInt32BE(1);
   if (!registry) return fail('avro_unknown_schema', `schema id ${id}: no schema registry is configured`);
-  const writer = await registry.writer(id);
+  const writer = writers.get(id);
+  if (writer === undefined) throw new Error(`schema id ${id} was not looked up before decoding`);
   if ('unknown' in writer) return fail('avro_unknown_schema', writer.unknown);
   try {
     const event = decodeBounded(readerFor(writer), value.subarray(5)) as Record<string, unknown>;
@@ -73,21 +77,51 @@ async function decodeAvro(value: Buffer, registry: Registry | undefined): Promis
   }
 }
 
+/** How a value is read: before any decoding, the empty and oversize ones are refused. */
+function readAs(value: Buffer | null, format: InputFormat, maxBytes: number): 'json' | 'avro' | DlqReason {
+  if (value === null || value.length === 0) return 'empty';
+  if (value.length > maxBytes) return 'oversize';
+  if (format === 'json') return 'json';
+  if (format === 'avro' || value[0] === MAGIC_BYTE) return 'avro';
+  return 'json';
+}
+
 /**
- * Turns a record value into an event, or into the reason it goes to the DLQ (SPEC section 3).
- * `auto` reads a value framed as Confluent Avro (magic byte 0, which no JSON text starts
- * with) as Avro, anything else as JSON. Registry outages reject instead: they are not the
- * record's fault, so the batch is retried rather than dead-lettered.
+ * The writer schema of every schema id among `values` that will be read as Avro, each asked of
+ * the registry once. Registry outages reject: they are not the records' fault, so the batch is
+ * retried rather than dead-lettered.
  */
-export async function decodeValue(
-  value: Buffer | null,
+export async function lookUpWriters(
+  values: Iterable<Buffer | null>,
   format: InputFormat,
   registry: Registry | undefined,
   maxBytes: number,
-): Promise<Decoded> {
-  if (value === null || value.length === 0) return fail('empty', 'record has no value (tombstone or empty)');
-  if (value.length > maxBytes) return fail('oversize', `value is ${value.length} bytes, over the ${maxBytes}-byte limit`);
-  if (format === 'json') return decodeJson(value);
-  if (format === 'avro' || value[0] === MAGIC_BYTE) return decodeAvro(value, registry);
-  return decodeJson(value);
+): Promise<WriterLookups> {
+  const writers = new Map<number, WriterLookup>();
+  if (!registry || format === 'json') return writers;
+  const ids = new Set<number>();
+  for (const value of values) {
+    if (value !== null && value.length >= 5 && value[0] === MAGIC_BYTE && readAs(value, format, maxBytes) === 'avro') ids.add(value.readUInt32BE(1));
+  }
+  await Promise.all([...ids].map(async (id) => writers.set(id, await registry.writer(id))));
+  return writers;
+}
+
+/**
+ * Turns a record value into an event, or into the reason it goes to the DLQ (SPEC section 3).
+ * `auto` reads a value framed as Confluent Avro (magic byte 0, which no JSON text starts
+ * with) as Avro, anything else as JSON. The writer schemas come from lookUpWriters on the same
+ * values, so decoding is synchronous.
+ */
+export function decodeWith(value: Buffer | null, format: InputFormat, registry: Registry | undefined, writers: WriterLookups, maxBytes: number): Decoded {
+  const as = readAs(value, format, maxBytes);
+  if (as === 'json') return decodeJson(value!);
+  if (as === 'avro') return decodeAvro(value!, registry, writers);
+  if (as === 'empty') return fail('empty', 'record has no value (tombstone or empty)');
+  return fail('oversize', `value is ${value!.length} bytes, over the ${maxBytes}-byte limit`);
+}
+
+/** decodeWith for one value, its writer schema looked up first. */
+export async function decodeValue(value: Buffer | null, format: InputFormat, registry: Registry | undefined, maxBytes: number): Promise<Decoded> {
+  return decodeWith(value, format, registry, await lookUpWriters([value], format, registry, maxBytes), maxBytes);
 }

@@ -1,13 +1,28 @@
 import type { Alert } from '../alerts/types.js';
-import type { EnrichedEvent } from '../enrich/enricher.js';
+import type { EnrichedEvent, EventKind } from '../enrich/enricher.js';
 import { enrichedLine } from '../file-mode/serialize.js';
 import { bundledSchema } from './avro/bundled.js';
 import { enrichedJsonSchema, enrichedSchemaFor } from './avro/enriched-schema.js';
+import { EnrichedWriter } from './avro/enriched-writer.js';
 import { JsonRecordConverter } from './avro/json-record.js';
-import type { OutputSchema, Registry, WriterSchema } from './registry.js';
+import { ValueArena } from './avro/value-arena.js';
+import type { Registry, WriterSchema } from './registry.js';
 import { frame } from './registry.js';
 
 export type OutputFormat = 'avro' | 'json';
+
+/** Where an enriched record's schema comes from: the Avro input's writer schema, or the JSON input's kind. */
+export type EnrichedInput = WriterSchema | EventKind;
+
+/** The enriched records of one batch, encoded synchronously: every schema they need is resolved. */
+export interface EnrichedEncoding {
+  /** The value of `e`; throws when it does not fit its schema or its schema could not be had (the registry's error). */
+  encode(e: EnrichedEvent, writer: WriterSchema | undefined, recordTimestampMs: number): Buffer | string;
+}
+
+const JSON_ENCODING: EnrichedEncoding = { encode: (e) => enrichedLine(e) };
+
+type Resolved = EnrichedWriter | { failed: unknown };
 
 /**
  * Encodes enriched events and alerts for their output topics. Avro values use the subject
@@ -16,13 +31,13 @@ export type OutputFormat = 'avro' | 'json';
  * input, the bundled Enriched*Event schema of the input's kind.
  */
 export class OutputEncoder {
-  private readonly forAvro = new Map<string, Promise<OutputSchema>>();
-  private readonly forJson = new Map<string, Promise<OutputSchema>>();
+  private readonly writers = new Map<string, Promise<EnrichedWriter>>();
   private readonly converters = {
     access: new JsonRecordConverter(enrichedJsonSchema('access')),
     auth: new JsonRecordConverter(enrichedJsonSchema('auth')),
   };
-  private alertSchema: Promise<OutputSchema> | undefined;
+  private readonly arena = new ValueArena();
+  private alertSchema: ReturnType<Registry['output']> | undefined;
 
   constructor(private readonly registry: Registry | undefined) {}
 
@@ -31,37 +46,49 @@ export class OutputEncoder {
     return this.registry;
   }
 
-  private schemaForAvroInput(writer: WriterSchema, topic: string): Promise<OutputSchema> {
-    const key = `${writer.id}\u0000${topic}`;
-    let schema = this.forAvro.get(key);
-    if (!schema) {
-      schema = this.need().output(`${topic}-value`, enrichedSchemaFor(writer.json));
-      this.forAvro.set(key, schema);
-      schema.catch(() => this.forAvro.delete(key));
+  /** The writer of `topic`'s enriched records from `input`, registered once; a failure is forgotten so the next batch asks again. */
+  private writerFor(input: EnrichedInput, topic: string): Promise<EnrichedWriter> {
+    const key = typeof input === 'string' ? `json\u0000${input}\u0000${topic}` : `avro\u0000${input.id}\u0000${topic}`;
+    let pending = this.writers.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const schema = typeof input === 'string' ? enrichedJsonSchema(input) : enrichedSchemaFor(input.json);
+        const output = await this.need().output(`${topic}-value`, schema);
+        return new EnrichedWriter(output.id, schema, output.type);
+      })();
+      this.writers.set(key, pending);
+      pending.catch(() => this.writers.delete(key));
     }
-    return schema;
+    return pending;
   }
 
-  private schemaForJsonInput(kind: 'access' | 'auth', topic: string): Promise<OutputSchema> {
-    const key = `${kind}\u0000${topic}`;
-    let schema = this.forJson.get(key);
-    if (!schema) {
-      schema = this.need().output(`${topic}-value`, enrichedJsonSchema(kind));
-      this.forJson.set(key, schema);
-      schema.catch(() => this.forJson.delete(key));
-    }
-    return schema;
-  }
-
-  async enriched(e: EnrichedEvent, writer: WriterSchema | undefined, topic: string, format: OutputFormat, recordTimestampMs: number): Promise<Buffer | string> {
-    if (format === 'json') return enrichedLine(e);
-    if (writer) {
-      const schema = await this.schemaForAvroInput(writer, topic);
-      return frame(schema, { ...e.event, security: e.security, enrichment: e.enrichment });
-    }
-    const schema = await this.schemaForJsonInput(e.kind, topic);
-    const record = this.converters[e.kind].convert(e.event, { timestamp: recordTimestampMs });
-    return frame(schema, { ...record, security: e.security, enrichment: e.enrichment });
+  /**
+   * Resolves, once for a batch, the schema of every input its enriched records come from, so
+   * that encoding each record is synchronous. Never rejects: a schema that could not be had
+   * fails the records that need it, with the registry's error.
+   */
+  async forBatch(topic: string, format: OutputFormat, inputs: Iterable<EnrichedInput>): Promise<EnrichedEncoding> {
+    if (format === 'json') return JSON_ENCODING;
+    const resolved = new Map<EnrichedInput, Resolved>();
+    await Promise.all(
+      [...new Set(inputs)].map(async (input) => {
+        try {
+          resolved.set(input, await this.writerFor(input, topic));
+        } catch (err) {
+          resolved.set(input, { failed: err });
+        }
+      }),
+    );
+    const { arena, converters } = this;
+    return {
+      encode(e, writer, recordTimestampMs) {
+        const r = resolved.get(writer ?? e.kind);
+        if (r === undefined) throw new Error(`no output schema was resolved for ${writer ? `schema id ${writer.id}` : `${e.kind} events`}`);
+        if (!(r instanceof EnrichedWriter)) throw r.failed;
+        const fields = writer ? e.event : converters[e.kind].convert(e.event, { timestamp: recordTimestampMs });
+        return r.write(arena, fields, e.security, e.enrichment);
+      },
+    };
   }
 
   async alert(alert: Alert, topic: string, format: OutputFormat): Promise<Buffer | string> {

@@ -6,6 +6,9 @@ import type { EnrichedEvent } from '../../../src/enrich/enricher.js';
 import { Enricher } from '../../../src/enrich/enricher.js';
 import { parseClientIp } from '../../../src/ip/client-ip.js';
 import { bundledSchema } from '../../../src/kafka/avro/bundled.js';
+import { enrichedJsonSchema } from '../../../src/kafka/avro/enriched-schema.js';
+import { JsonRecordConverter } from '../../../src/kafka/avro/json-record.js';
+import type { EnrichedEncoding } from '../../../src/kafka/output-encoder.js';
 import { OutputEncoder } from '../../../src/kafka/output-encoder.js';
 import { Registry } from '../../../src/kafka/registry.js';
 import type { WriterSchema } from '../../../src/kafka/registry.js';
@@ -107,6 +110,28 @@ function checkEnrichment(e: EnrichedEvent, decoded: Record<string, unknown>, ipF
   expect(e.security === null).toBe(e.enrichment.source === 'invalid' || e.enrichment.source === 'private');
 }
 
+/**
+ * One batch through the encoder as the batch processor drives it: schemas resolved once per
+ * topic, then every value written; values are read only after the whole batch is written, so
+ * one overwriting another would show.
+ */
+async function encodeBatch(
+  enriched: readonly EnrichedEvent[],
+  writerOf: (e: EnrichedEvent) => WriterSchema | undefined,
+  topicOf: (e: EnrichedEvent) => string,
+  recordTimestampMs: number,
+): Promise<Buffer[]> {
+  const encodings = new Map<string, EnrichedEncoding>();
+  for (const e of enriched) {
+    const topic = topicOf(e);
+    if (!encodings.has(topic)) {
+      const inputs = enriched.filter((x) => topicOf(x) === topic).map((x) => writerOf(x) ?? x.kind);
+      encodings.set(topic, await encoder.forBatch(topic, 'avro', inputs));
+    }
+  }
+  return enriched.map((e) => encodings.get(topicOf(e))!.encode(e, writerOf(e), recordTimestampMs) as Buffer);
+}
+
 const events = fc.oneof(
   accessEventRecord.map((record) => ({ kind: 'access' as const, record: record })),
   authEventRecord.map((record) => ({ kind: 'auth' as const, record: record })),
@@ -122,11 +147,12 @@ describe('enriched Avro records read back', () => {
             batch.map((b) => b.record),
             batch.map((b) => b.kind),
           );
+          const values = await encodeBatch(enriched, (e) => writers.get(KINDS[e.kind].id), (e) => `${e.kind}-logs`, 0);
           for (let i = 0; i < batch.length; i++) {
             const { kind, record } = batch[i]!;
             const e = enriched[i]!;
             const k = KINDS[kind];
-            const value = (await encoder.enriched(e, writers.get(k.id), `${kind}-logs`, 'avro', 0)) as Buffer;
+            const value = values[i]!;
             const type = outputType(value);
             const body = value.subarray(5);
             const full = type.fromBuffer(body) as Record<string, unknown>;
@@ -153,10 +179,11 @@ describe('enriched Avro records read back', () => {
           const batch = generated.map((b) => ({ ...b, record: { ...b.record, timestamp: 1e11 + ((b.record.timestamp) % 4e12) } }));
           const jsonEvents = batch.map((b) => ({ ...unknownFields, ...b.record }));
           const enriched = await enricher.enrich(jsonEvents, batch.map((b) => b.kind));
+          const values = await encodeBatch(enriched, () => undefined, (e) => `${e.kind}-json`, 1_700_000_000_000);
           for (let i = 0; i < batch.length; i++) {
             const { kind, record } = batch[i]!;
             const e = enriched[i]!;
-            const value = (await encoder.enriched(e, undefined, `${kind}-json`, 'avro', 1_700_000_000_000)) as Buffer;
+            const value = values[i]!;
             const type = outputType(value);
             const full = type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
             checkEnrichment(e, full, KINDS[kind].ipField);
@@ -174,4 +201,35 @@ describe('enriched Avro records read back', () => {
     },
     timeoutMs(6_000),
   );
+
+  it(
+    'are the bytes avsc writes for the whole record, security and enrichment included, behind the schema id (Avro and JSON input)',
+    async () => {
+      const converters = { access: new JsonRecordConverter(enrichedJsonSchema('access')), auth: new JsonRecordConverter(enrichedJsonSchema('auth')) };
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(events, fc.boolean()), { minLength: 1, maxLength: 40 }), async (generated) => {
+          const batch = generated.map(([b, avroInput]) => ({ ...b, avroInput, record: avroInput ? b.record : { ...b.record, timestamp: 1e11 + (b.record.timestamp % 4e12) } }));
+          const enriched = await enricher.enrich(
+            batch.map((b) => b.record),
+            batch.map((b) => b.kind),
+          );
+          const writerOf = (e: EnrichedEvent): WriterSchema | undefined => (batch[enriched.indexOf(e)]!.avroInput ? writers.get(KINDS[e.kind].id) : undefined);
+          const values = await encodeBatch(enriched, writerOf, (e) => `${e.kind}-${writerOf(e) ? 'logs' : 'json'}`, 1_700_000_000_000);
+          for (let i = 0; i < batch.length; i++) {
+            const e = enriched[i]!;
+            const value = values[i]!;
+            const type = outputType(value);
+            const fields = batch[i]!.avroInput ? e.event : converters[e.kind].convert(e.event, { timestamp: 1_700_000_000_000 });
+            // avsc's own encoding of the plain record, as the output schema's writer.
+            const whole = type.toBuffer({ ...fields, security: e.security, enrichment: e.enrichment });
+            expect(plain(type.fromBuffer(value.subarray(5)))).toEqual(plain(type.fromBuffer(whole)));
+            expect(Buffer.compare(value.subarray(5), whole)).toBe(0);
+          }
+        }),
+        params(43, 200),
+      );
+    },
+    timeoutMs(6_000),
+  );
 });
+
