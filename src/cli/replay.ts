@@ -18,6 +18,9 @@ import { IndexHolder } from '../range-index/reload.js';
 import { createRemote } from '../remote/create.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createLogger } from '../telemetry/logger.js';
+import type { SnapshotHistory } from '../history/snapshot-history.js';
+import type { HistoryArgs } from './history-options.js';
+import { HISTORY_CACHE_HELP, HISTORY_HELP, historyCacheOption, openHistoryArg } from './history-options.js';
 import { sampleIndex } from './open-index.js';
 
 export interface ReplayHooks {
@@ -42,7 +45,13 @@ async function openHolder(loaded: LoadedConfig, logger: Logger): Promise<IndexHo
  * enricher per input, BatchProcessor) with every enriched record sent to the target topic,
  * alerts only when asked for, and a consumer group of its own over the window's offsets.
  */
-export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, logger: Logger, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
+export async function runReplay(
+  loaded: LoadedConfig,
+  request: ReplayRequest,
+  logger: Logger,
+  hooks: ReplayHooks = {},
+  history?: SnapshotHistory,
+): Promise<ReplaySummary> {
   const { config, baseDir } = loaded;
   const kafka = createKafka(config.kafka, baseDir, logger);
   const { missing, ranges } = await findWindow(kafka, request.topics, request.fromMs, request.toMs);
@@ -53,14 +62,16 @@ export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, lo
       missing.map((t) => `inputs.${entry(t)}.topic: '${t}' does not exist on the cluster, so there is nothing to replay`),
     );
   }
-  const holder = await openHolder(loaded, logger);
-  const fallback = createRemote(config.remote, { logger, baseDir, weights: config.score });
+  const lookups = history ?? (await openHolder(loaded, logger));
+  // A remote provider knows only the present: an as-of replay answers misses with none.
+  if (history !== undefined && config.remote.providers.length > 0) logger.info('--history: the remote providers are not asked; index misses are answered none');
+  const fallback = history === undefined ? createRemote(config.remote, { logger, baseDir, weights: config.score }) : undefined;
   try {
     const registry = registryFromConfig(config.schema_registry, baseDir);
     // Alert ids hash the source offset and rule, so --alerts repeats the live run's ids.
     if (request.alerts && !config.alerts.enabled) logger.warn('--alerts: alerts.enabled is false in the configuration, so no alert is produced');
     const alerts = new AlertEngine({ ...config.alerts, enabled: request.alerts && config.alerts.enabled }, { clock: Date.now });
-    const routes = inputRoutes(config, holder, fallback, { topics: request.topics, enrichedTopic: request.toTopic });
+    const routes = inputRoutes(config, lookups, fallback, { topics: request.topics, enrichedTopic: request.toTopic });
     const processor = batchProcessor(config, registry, alerts);
 
     await ensureTopics(kafka, [request.toTopic, config.outputs.dlq.topic, ...(request.alerts ? [config.outputs.alerts.topic] : [])], logger);
@@ -72,6 +83,7 @@ export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, lo
         groupId: request.groupId,
         partitions: ranges.map((r) => ({ topic: r.topic, partition: r.partition, start: r.start.toString(), end: r.end.toString() })),
         offsets: windowSize(ranges),
+        ...(history === undefined ? {} : { history: history.dir, snapshots: history.entries.length }),
       },
       'replay window found',
     );
@@ -97,7 +109,7 @@ export async function runReplay(loaded: LoadedConfig, request: ReplayRequest, lo
     });
     return await replay.run();
   } finally {
-    holder.close();
+    if (lookups instanceof IndexHolder) lookups.close();
     await fallback?.close();
   }
 }
@@ -119,10 +131,13 @@ export function registerReplay(program: Command): void {
     .option('--rate <events>', 'at most this many events per second (default: unlimited)')
     .option('--group <id>', 'consumer group of the replay (default: <kafka.group_id>-replay-<start time>)')
     .option('--alerts', 'also produce alerts to the configured alerts topic (ids are stable: the live run\'s ids repeat)')
+    .option('--history <dir>', HISTORY_HELP)
+    .option('--history-cache <n>', HISTORY_CACHE_HELP, historyCacheOption)
     .option('-c, --config <file>', 'configuration file (default: $IPRISK_CONFIG)')
-    .action(async (opts: ReplayArgs & { config?: string }) => {
+    .action(async (opts: ReplayArgs & HistoryArgs & { config?: string }) => {
       const loaded = loadConfig(opts.config);
       const request = parseReplayRequest(opts, loaded.config);
+      const history = await openHistoryArg(opts);
       const logger = createLogger();
       const progress = new Progress();
       let stoppedBy: string | undefined;
@@ -144,7 +159,7 @@ export function registerReplay(program: Command): void {
       process.on('SIGTERM', () => {
         onSignal('SIGTERM');
       });
-      const summary = await runReplay(loaded, request, logger, {
+      const hooks: ReplayHooks = {
         onProgress: (done, total) => {
           progress.update(done, done, total, `of at most ${total.toLocaleString('en-US')} in the window`);
         },
@@ -152,7 +167,8 @@ export function registerReplay(program: Command): void {
           stop = fn;
           if (stoppedBy !== undefined) fn();
         },
-      });
+      };
+      const summary = await runReplay(loaded, request, logger, hooks, history);
       progress.done();
       process.stderr.write(
         formatSummary(summary, {

@@ -2,7 +2,8 @@ import type { AlertEngine } from '../alerts/engine.js';
 import type { RetroAlerts } from '../alerts/retro.js';
 import type { Alert } from '../alerts/types.js';
 import { eventTimeMs } from '../alerts/event-time.js';
-import type { Enricher, EnrichedEvent } from '../enrich/enricher.js';
+import type { EnrichedEvent } from '../enrich/enricher.js';
+import type { EventEnricher } from '../enrich/event-enricher.js';
 import { errorMessage } from '../errors.js';
 import type { DlqReason, InputFormat } from './decode.js';
 import { decodeWith, lookUpWriters } from './decode.js';
@@ -17,7 +18,7 @@ export interface InputRoute {
   topic: string;
   kind: 'access' | 'auth';
   format: InputFormat;
-  enricher: Enricher;
+  enricher: EventEnricher;
   /** Where its enriched records go. */
   enrichedTopic: string;
 }
@@ -103,8 +104,11 @@ export class BatchProcessor {
       }
     }
 
+    // Each event's time, read once: an as-of enricher picks its snapshot by it, and alerts,
+    // retro-alerts and the end-to-end latency use it too. A record's own timestamp stands in.
+    const timesMs = events.map((event, i) => eventTimeMs(event) ?? Number(origin[i]!.record.timestamp));
     lap('decode');
-    const enriched = await route.enricher.enrich(events, new Array<'access' | 'auth'>(events.length).fill(route.kind));
+    const enriched = await route.enricher.enrich(events, new Array<'access' | 'auth'>(events.length).fill(route.kind), timesMs);
     plan.uniqueIps = new Set(enriched.map((e) => e.enrichment.ip)).size;
     lap('enrich');
     // Output schemas too are resolved once per batch, so the loop below never waits.
@@ -115,13 +119,11 @@ export class BatchProcessor {
     );
     const alerts: Alert[] = [];
     const encodedEvents: OutRecord[] = [];
-    const timesMs: number[] = [];
     for (let i = 0; i < enriched.length; i++) {
       const e = enriched[i]!;
       const { record, writer } = origin[i]!;
       const recordTime = Number(record.timestamp);
-      const timeMs = eventTimeMs(e.event) ?? recordTime;
-      timesMs.push(timeMs);
+      const timeMs = timesMs[i]!;
       try {
         const value = encoding.encode(e, writer, recordTime);
         encodedEvents.push({ topic: route.enrichedTopic, key: record.key, value, headers: record.headers ?? {} });
