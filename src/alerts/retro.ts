@@ -1,3 +1,4 @@
+import { IpriskError } from '../errors.js';
 import { parseClientIp } from '../ip/client-ip.js';
 import type { RangeIndex } from '../range-index/types.js';
 import type { SecurityRecord } from '../security/record.js';
@@ -7,8 +8,8 @@ import type { CompiledRule } from './compile.js';
 import { compileEventPath, compileRules } from './compile.js';
 import { copySecurity } from './engine.js';
 import type { EventKind } from './fields.js';
-import type { AddressObservation, RememberedEvent, SeenAddress } from './retro-memory.js';
-import { SeenAddresses } from './retro-memory.js';
+import type { RememberedEvent, SeenAddress } from './retro-memory.js';
+import { MAX_RETRO_RULES, NO_EVENTS, SeenAddresses, eventFor } from './retro-memory.js';
 import type { RetroConfig, RuleConfig } from './rules-schema.js';
 import type { Alert, AlertInput } from './types.js';
 
@@ -46,8 +47,8 @@ function keep(value: unknown): unknown {
   return keep(JSON.stringify(value));
 }
 
-function iso(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : '-';
+function iso(secs: number): string {
+  return Number.isFinite(secs) ? new Date(secs * 1000).toISOString() : '-';
 }
 
 interface Pending {
@@ -93,6 +94,9 @@ export class RetroAlerts {
   };
 
   constructor(rules: readonly RuleConfig[], config: RetroConfig, deps: RetroDeps) {
+    if (rules.length > MAX_RETRO_RULES) {
+      throw new IpriskError('RULE_INVALID', `retro-alerts follow at most ${MAX_RETRO_RULES} rules; alerts.rules has ${rules.length}`);
+    }
     this.rules = compileRules(rules);
     const indices = this.rules.map((_, i) => i);
     this.byKind = {
@@ -105,7 +109,8 @@ export class RetroAlerts {
     this.readers = [...paths.values()].map((segments) => compileEventPath(segments));
     this.memory = new SeenAddresses({
       maxAddresses: config.max_addresses,
-      lookbackMs: config.lookback_secs * 1000,
+      lookbackSecs: config.lookback_secs,
+      rules: this.rules.length,
       clock: deps.clock,
       onForget: (reason) => {
         this.forgotten[reason]++;
@@ -156,7 +161,9 @@ export class RetroAlerts {
         const e = events[i]!;
         event = {
           kind: e.kind,
-          source: { topic: source.topic, partition: source.partition, offset: offsets[i] ?? '' },
+          topic: source.topic,
+          partition: source.partition,
+          offset: offsets[i] ?? '',
           timeMs: timesMs[i] ?? Number.NaN,
           fields: this.readers.map((read) => keep(read(e.event))),
         };
@@ -168,15 +175,28 @@ export class RetroAlerts {
       probe.ip = ip;
       probe.security = p.security;
       probe.enrichmentSource = p.source;
-      const observation: AddressObservation = {
+      let eventMask = 0;
+      let matchedMask = 0;
+      let only = -1;
+      let same = true;
+      for (let r = 0; r < p.eventAt.length; r++) {
+        const at = p.eventAt[r]!;
+        if (at < 0) continue;
+        eventMask |= 1 << r;
+        if (this.rules[r]!.matchesAnswer(probe)) matchedMask |= 1 << r;
+        if (only < 0) only = at;
+        else if (only !== at) same = false;
+      }
+      this.memory.record({
         ip,
-        firstSeenMs: p.first,
-        lastSeenMs: p.last,
+        firstSeenSecs: Math.floor(p.first / 1000),
+        lastSeenSecs: Math.floor(p.last / 1000),
         count: p.count,
-        events: p.eventAt.map((i) => (i < 0 ? undefined : remember(i))),
-        matched: p.eventAt.map((i, r) => i >= 0 && this.rules[r]!.matchesAnswer(probe)),
-      };
-      this.memory.record(observation);
+        touchedSecs: 0,
+        eventMask,
+        matchedMask,
+        events: same ? (only < 0 ? NO_EVENTS : remember(only)) : p.eventAt.map((at) => (at < 0 ? undefined : remember(at))),
+      });
     }
     this.memory.expire();
     this.report();
@@ -191,13 +211,16 @@ export class RetroAlerts {
   evaluate(index: Pick<RangeIndex, 'version' | 'matchV4' | 'matchV6'>): Alert[] {
     const alerts: Alert[] = [];
     for (const seen of this.memory.current()) {
+      const candidates = seen.eventMask & ~seen.matchedMask;
+      if (candidates === 0) continue;
       const client = parseClientIp(seen.ip);
       if (client.kind !== 'public') continue;
       const match = client.family === 4 ? index.matchV4(client.v4) : index.matchV6(client.words);
       if (match === undefined) continue;
       for (let r = 0; r < this.rules.length; r++) {
-        const event = seen.events[r];
-        if (event === undefined || seen.matched[r] === true) continue;
+        if ((candidates & (1 << r)) === 0) continue;
+        const event = eventFor(seen, r);
+        if (event === undefined) continue;
         const rule = this.rules[r]!;
         const input: AlertInput = {
           event: this.eventOf(event),
@@ -205,11 +228,11 @@ export class RetroAlerts {
           ip: seen.ip,
           security: match.entry.security,
           enrichmentSource: 'index',
-          eventTimeMs: event.timeMs,
-          source: event.source,
+          eventTimeMs: Number.isFinite(event.timeMs) ? event.timeMs : null,
+          source: { topic: event.topic, partition: event.partition, offset: event.offset },
         };
         if (!rule.matchesAnswer(input)) continue;
-        seen.matched[r] = true;
+        seen.matchedMask |= 1 << r;
         alerts.push(this.build(rule, input, seen, index.version));
       }
     }
@@ -233,12 +256,12 @@ export class RetroAlerts {
       alert_id: retroAlertId(rule.id, seen.ip, version),
       rule: `retro:${rule.id}`,
       severity: rule.severity,
-      summary: `${rule.summary(input)} (retro, index ${version}: ${events} from ${seen.ip}, first seen ${iso(seen.firstSeenMs)}, last seen ${iso(seen.lastSeenMs)})`,
+      summary: `${rule.summary(input)} (retro, index ${version}: ${events} from ${seen.ip}, first seen ${iso(seen.firstSeenSecs)}, last seen ${iso(seen.lastSeenSecs)})`,
       ip: seen.ip,
       threat_score: input.security.threat_score,
       event_kind: input.kind,
-      event_time: input.eventTimeMs !== null && Number.isFinite(input.eventTimeMs) ? input.eventTimeMs : null,
-      source: { ...input.source },
+      event_time: input.eventTimeMs,
+      source: input.source,
       security: copySecurity(input.security),
       suppressed_count: 0,
     };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldRef } from './fields.js';
 import { EVENT_KINDS, parseFieldRef } from './fields.js';
+import { MAX_RETRO_RULES } from './retro-memory.js';
 import { parseTemplate } from './template.js';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -177,8 +178,8 @@ export const retroSchema = z
       .number()
       .int()
       .min(1)
-      .default(100_000)
-      .describe('Bound on the memory (about 0.9 KiB an address, measured by `npm run bench:retro`): beyond it, the least recently seen addresses are forgotten first.'),
+      .default(250_000)
+      .describe('Bound on the memory, about 400 bytes an address (`npm run bench:retro`; 250,000 take about 100 MiB): beyond it, the least recently seen addresses are forgotten first.'),
   })
   .prefault({});
 
@@ -202,6 +203,11 @@ export const alertsSchema = z
       .describe('Bound on suppression memory: beyond it, the least recently matched (rule, ip) keys are forgotten.'),
     rules: rulesSchema.describe('The alert rules. Absent: the three default rules; an empty list: none.'),
     retro: retroSchema.describe('Retro-alerts of `run`: addresses seen in the lookback that a new index makes match a rule they did not match.'),
+  })
+  .superRefine((alerts, ctx) => {
+    if (alerts.retro.enabled && alerts.rules.length > MAX_RETRO_RULES) {
+      ctx.addIssue({ code: 'custom', message: `retro-alerts follow at most ${MAX_RETRO_RULES} rules; alerts.rules has ${alerts.rules.length}`, path: ['retro', 'enabled'] });
+    }
   })
   .prefault({});
 

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { AddressObservation, ForgetReason, RememberedEvent } from '../../../src/alerts/retro-memory.js';
-import { SeenAddresses } from '../../../src/alerts/retro-memory.js';
+import type { ForgetReason, RememberedEvent, SeenAddress } from '../../../src/alerts/retro-memory.js';
+import { NO_EVENTS, SeenAddresses, eventFor } from '../../../src/alerts/retro-memory.js';
 
 const SECOND = 1000;
 const T0 = Date.UTC(2026, 0, 1);
+const T0_SECS = T0 / 1000;
 
 function setup(maxAddresses: number, lookbackSecs = 3600) {
   let now = T0;
   const forgotten: ForgetReason[] = [];
   const memory = new SeenAddresses({
     maxAddresses,
-    lookbackMs: lookbackSecs * SECOND,
+    lookbackSecs,
+    rules: 2,
     clock: () => now,
     onForget: (reason) => forgotten.push(reason),
   });
@@ -24,12 +26,15 @@ function setup(maxAddresses: number, lookbackSecs = 3600) {
 }
 
 function event(offset: string, fields: unknown[] = []): RememberedEvent {
-  return { kind: 'auth', source: { topic: 'auth-events', partition: 0, offset }, timeMs: T0, fields };
+  return { kind: 'auth', topic: 'auth-events', partition: 0, offset, timeMs: T0, fields };
 }
 
-function seen(ip: string, over: Partial<AddressObservation> = {}): AddressObservation {
-  return { ip, firstSeenMs: T0, lastSeenMs: T0, count: 1, events: [undefined, undefined], matched: [false, false], ...over };
+function seen(ip: string, over: Partial<SeenAddress> = {}): SeenAddress {
+  return { ip, firstSeenSecs: T0_SECS, lastSeenSecs: T0_SECS, count: 1, touchedSecs: 0, eventMask: 0, matchedMask: 0, events: NO_EVENTS, ...over };
 }
+
+/** Per rule, the remembered event's offset. */
+const offsets = (s: SeenAddress | undefined) => [0, 1].map((r) => (s ? eventFor(s, r)?.offset : undefined));
 
 const ips = (memory: SeenAddresses) => memory.current().map((s) => s.ip);
 
@@ -70,15 +75,19 @@ describe('SeenAddresses', () => {
     const { memory } = setup(10);
     const e1 = event('10', ['failure']);
     const e2 = event('20', ['success']);
-    memory.record(seen('192.0.2.1', { firstSeenMs: T0 + 5 * SECOND, lastSeenMs: T0 + 9 * SECOND, count: 4, events: [e1, undefined], matched: [true, false] }));
+    memory.record(seen('192.0.2.1', { firstSeenSecs: T0_SECS + 5, lastSeenSecs: T0_SECS + 9, count: 4, eventMask: 0b01, matchedMask: 0b01, events: e1 }));
     // A later batch carrying an older, late event, and an event meeting only the second rule.
-    memory.record(seen('192.0.2.1', { firstSeenMs: T0 + 2 * SECOND, lastSeenMs: T0 + 7 * SECOND, count: 3, events: [undefined, e2], matched: [false, false] }));
+    memory.record(seen('192.0.2.1', { firstSeenSecs: T0_SECS + 2, lastSeenSecs: T0_SECS + 7, count: 3, eventMask: 0b10, events: e2 }));
     const s = memory.get('192.0.2.1');
-    expect(s).toMatchObject({ firstSeenMs: T0 + 2 * SECOND, lastSeenMs: T0 + 9 * SECOND, count: 7, matched: [true, false] });
-    expect(s?.events).toEqual([e1, e2]);
+    expect(s).toMatchObject({ firstSeenSecs: T0_SECS + 2, lastSeenSecs: T0_SECS + 9, count: 7, eventMask: 0b11, matchedMask: 0b01 });
+    expect(offsets(s)).toEqual(['10', '20']);
+    // One event meeting both rules replaces both, and is then kept once, not per rule.
     const e3 = event('30', ['failure']);
-    memory.record(seen('192.0.2.1', { count: 1, events: [e3, undefined], matched: [false, true] }));
-    expect(memory.get('192.0.2.1')).toMatchObject({ count: 8, events: [e3, e2], matched: [true, true] });
+    memory.record(seen('192.0.2.1', { count: 1, eventMask: 0b11, matchedMask: 0b10, events: e3 }));
+    expect(memory.get('192.0.2.1')).toMatchObject({ count: 8, eventMask: 0b11, matchedMask: 0b11, events: e3 });
+    // A batch whose events met no rule changes the counts only.
+    memory.record(seen('192.0.2.1', { count: 2 }));
+    expect(memory.get('192.0.2.1')).toMatchObject({ count: 10, events: e3 });
     expect(memory.size).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retroAlertId } from '../../../src/alerts/alert-id.js';
 import { RetroAlerts } from '../../../src/alerts/retro.js';
+import { eventFor } from '../../../src/alerts/retro-memory.js';
 import type { AlertsConfigInput } from '../../../src/alerts/rules-schema.js';
 import { alertsSchema } from '../../../src/alerts/rules-schema.js';
 import { DEFAULT_IP_FIELDS } from '../../../src/config/schema.js';
@@ -168,9 +169,17 @@ describe('RetroAlerts', () => {
       rules: [{ id: 'long-user', severity: 'low', summary: 'user {event.user}', kinds: ['auth'], when: [{ field: 'security.is_tor', eq: true }, { field: 'event.user', exists: true }] }],
     });
     await observe(memory, v1, [{ ip: A, outcome: 'success', user: 'x'.repeat(10_000), at: 0 }]);
-    const remembered = memory.seen(A)?.events[0];
-    expect(remembered?.fields).toEqual(['x'.repeat(256)]);
+    const seen = memory.seen(A);
+    expect(seen && eventFor(seen, 0)?.fields).toEqual(['x'.repeat(256)]);
     const [alert] = memory.evaluate(v2);
     expect(alert?.rule).toBe('retro:long-user');
+  });
+
+  it('is refused at start with more rules than a 32-bit mask holds, naming the field', () => {
+    const rules = Array.from({ length: 33 }, (_, i) => ({ id: `r${i}`, severity: 'low' as const, summary: 'x', when: [{ field: 'security.is_tor', eq: true }] }));
+    const parsed = alertsSchema.safeParse({ rules, retro: { enabled: true } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['retro.enabled', 'retro-alerts follow at most 32 rules; alerts.rules has 33']]);
+    expect(alertsSchema.safeParse({ rules, retro: { enabled: false } }).success).toBe(true);
   });
 });

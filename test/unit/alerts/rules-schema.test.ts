@@ -26,7 +26,7 @@ describe('alerts config section', () => {
       suppression_window_secs: 300,
       max_tracked_keys: 100_000,
       rules: DEFAULT_RULES,
-      retro: { enabled: false, lookback_secs: 3600, max_addresses: 100_000 },
+      retro: { enabled: false, lookback_secs: 3600, max_addresses: 250_000 },
     });
     expect(parsed.alerts.rules.map((r) => [r.id, r.severity])).toEqual([
       ['high-threat-score', 'high'],
