@@ -48,6 +48,25 @@ export const indexSchema = z
       .max(60_000)
       .default(500)
       .describe('Quiet time after the last change to the snapshot file before it is reloaded, so a file still being written is not read.'),
+    history: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Snapshot history folder, relative to the config file's folder: `index update` files every snapshot it rebuilds there, valid from its build time (content already in force is not filed again), for `enrich --history` and `replay --history`. Absent: no history is kept.",
+      ),
+    history_retention_days: z
+      .number()
+      .int()
+      .min(0)
+      .default(400)
+      .describe('History snapshots whose validity ended more than this many days ago are pruned after each filing; the newest is always kept. 0 keeps every age.'),
+    history_max_snapshots: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('At most this many history snapshots are kept (the newest); 0 no limit.'),
   })
   .prefault({});
 

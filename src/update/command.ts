@@ -25,9 +25,10 @@ export interface UpdateCommandOptions {
  * Exit status of one round: 0 when the snapshot was written or is up to date, even if some
  * feeds failed and their last good copies were used (a warning says so); 1 when the snapshot
  * could not be built (a source with no copy at all, an unwritable file) or the round was
- * stopped before its rebuild.
+ * stopped before its rebuild, or the snapshot was written but could not be filed into index.history.
  */
 export function exitStatusOf(report: UpdateRoundReport): number {
+  if (report.history?.error !== undefined) return 1;
   return report.rebuild === 'written' || report.rebuild === 'up_to_date' ? 0 : 1;
 }
 

@@ -1,4 +1,4 @@
-import type { UpdateRoundReport } from './update-round.js';
+import type { HistoryFiling, UpdateRoundReport } from './update-round.js';
 import type { FeedPlan } from './plan.js';
 import type { FeedResult } from './update-feed.js';
 
@@ -22,6 +22,14 @@ export function formatFeedLine(f: FeedResult): string {
   }
 }
 
+function formatHistoryLine(h: HistoryFiling): string {
+  if (h.error !== undefined) return `history ${h.dir}: NOT filed: ${h.error}`;
+  const pruned = h.prunedSnapshots > 0 ? `; pruned ${h.prunedSnapshots} past the retention` : '';
+  return h.outcome === 'unchanged'
+    ? `history ${h.dir}: unchanged, the same content is in force since ${h.validFrom} (version ${h.version})${pruned}`
+    : `history ${h.dir}: filed, valid from ${h.validFrom} as version ${h.version}${pruned}`;
+}
+
 /** The closing lines of a round: counts, what became of the snapshot, and a warning for failed feeds. */
 export function formatRoundSummary(r: UpdateRoundReport): string {
   const { counts } = r;
@@ -34,6 +42,7 @@ export function formatRoundSummary(r: UpdateRoundReport): string {
       lines.push(
         `built ${r.snapshot}: version ${b.version}, ${b.rangesV4} IPv4 + ${b.rangesV6} IPv6 ranges, ${b.entries} distinct answers (${r.reason}); ${b.problems} feed lines skipped as malformed`,
       );
+      if (r.history) lines.push(formatHistoryLine(r.history));
       break;
     }
     case 'up_to_date':

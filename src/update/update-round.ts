@@ -1,8 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { LoadedConfig } from '../config/load.js';
+import { resolvePath } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import { buildFromConfig } from '../cli/open-index.js';
+import { fileSnapshot } from '../history/store.js';
+import type { FileOutcome } from '../history/store.js';
 import { writeSnapshot } from '../range-index/snapshot.js';
+import type { SnapshotData } from '../range-index/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { mapLimit } from './concurrency.js';
 import { formatFeedLine, formatLocalLine } from './summary.js';
@@ -24,6 +28,11 @@ export interface UpdateRoundOptions {
   now?: (() => Date) | undefined;
 }
 
+/** The written snapshot filed into the history folder, or why that failed. */
+export type HistoryFiling =
+  | { dir: string; outcome: FileOutcome; validFrom: string; version: string; prunedSnapshots: number; error?: undefined }
+  | { dir: string; error: string };
+
 /** What happened to the snapshot in a round. */
 export type RebuildOutcome = 'written' | 'up_to_date' | 'failed' | 'aborted';
 
@@ -39,6 +48,8 @@ export interface UpdateRoundReport {
   reason: string;
   /** The written snapshot's description. */
   built: { version: string; rangesV4: number; rangesV6: number; entries: number; problems: number } | undefined;
+  /** What filing the written snapshot into index.history did, when that is set. */
+  history: HistoryFiling | undefined;
   aborted: boolean;
 }
 
@@ -106,7 +117,7 @@ export async function runUpdateRound(loaded: LoadedConfig, plan: UpdatePlan, opt
   const done = feeds.filter((f): f is FeedResult => f !== undefined);
   const counts: Record<FeedOutcome, number> = { updated: 0, not_modified: 0, failed: 0 };
   for (const f of done) if (!f.aborted) counts[f.outcome]++;
-  const base: Omit<UpdateRoundReport, 'rebuild' | 'reason' | 'built' | 'aborted'> = {
+  const base: Omit<UpdateRoundReport, 'rebuild' | 'reason' | 'built' | 'aborted' | 'history'> = {
     snapshot: plan.snapshot,
     feeds: done,
     local: plan.feeds.filter((f) => !f.download),
@@ -114,18 +125,20 @@ export async function runUpdateRound(loaded: LoadedConfig, plan: UpdatePlan, opt
   };
 
   if (options.signal?.aborted) {
-    return { ...base, rebuild: 'aborted', reason: 'stopped before the rebuild', built: undefined, aborted: true };
+    return { ...base, rebuild: 'aborted', reason: 'stopped before the rebuild', built: undefined, aborted: true, history: undefined };
   }
   const reason = await rebuildReason(loaded, plan, done, force);
   if (reason === undefined) {
-    return { ...base, rebuild: 'up_to_date', reason: 'nothing changed since the snapshot was built', built: undefined, aborted: false };
+    return { ...base, rebuild: 'up_to_date', reason: 'nothing changed since the snapshot was built', built: undefined, aborted: false, history: undefined };
   }
   try {
     const withPaths: LoadedConfig = { ...loaded, config: { ...loaded.config, sources: plan.feeds.map((f) => f.source) } };
     const { data, sources } = await buildFromConfig(withPaths, (line) => {
       report(line, 'problem');
     });
+    data.validFrom = data.builtAt;
     await writeSnapshot(plan.snapshot, data);
+    const history = await fileIntoHistory(loaded, data, options.now?.() ?? new Date());
     return {
       ...base,
       rebuild: 'written',
@@ -138,8 +151,25 @@ export async function runUpdateRound(loaded: LoadedConfig, plan: UpdatePlan, opt
         problems: sources.reduce((n, s) => n + s.problems.length, 0),
       },
       aborted: false,
+      history,
     };
   } catch (err) {
-    return { ...base, rebuild: 'failed', reason: errorMessage(err), built: undefined, aborted: false };
+    return { ...base, rebuild: 'failed', reason: errorMessage(err), built: undefined, aborted: false, history: undefined };
+  }
+}
+
+/**
+ * Files a written snapshot into index.history (valid from its build time) and prunes by the
+ * retention settings. A failure is reported, not thrown: the snapshot itself is in place.
+ */
+async function fileIntoHistory(loaded: LoadedConfig, data: SnapshotData, now: Date): Promise<HistoryFiling | undefined> {
+  const { history, history_retention_days: days, history_max_snapshots: maxSnapshots } = loaded.config.index;
+  if (history === undefined) return undefined;
+  const dir = resolvePath(loaded, history);
+  try {
+    const filed = await fileSnapshot(dir, data, { validFrom: data.builtAt, retention: { days, maxSnapshots }, now });
+    return { dir, outcome: filed.outcome, validFrom: filed.entry.valid_from, version: filed.entry.version, prunedSnapshots: filed.pruned.entries.length };
+  } catch (err) {
+    return { dir, error: errorMessage(err) };
   }
 }

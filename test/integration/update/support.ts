@@ -78,7 +78,7 @@ export const FAST_UPDATE = '{ retries: 2, backoff_base_ms: 1, timeout_ms: 5000 }
  * data/, cloudflare-v6 with a url only (stored under feeds/). GCP rather than AWS stands for the
  * JSON feeds here: the AWS file takes a second to parse and build, the tests need dozens of rounds.
  */
-export async function workspace(server: FeedServer, options: { update?: string; sources?: string } = {}): Promise<Workspace> {
+export async function workspace(server: FeedServer, options: { update?: string; sources?: string; index?: string } = {}): Promise<Workspace> {
   const dir = await mkdtemp(path.join(tmpdir(), 'iprisk-update-'));
   const config = path.join(dir, 'sources.yaml');
   const sources =
@@ -88,7 +88,7 @@ export async function workspace(server: FeedServer, options: { update?: string; 
       `  - { name: gcp, format: gcp, url: "${server.url('/cloud.json')}", path: data/cloud.json }`,
       `  - { name: cloudflare-v6, format: cloudflare, url: "${server.url('/ips-v6')}" }`,
     ].join('\n');
-  await writeFile(config, `index: { path: index.snap }\nupdate: ${options.update ?? FAST_UPDATE}\nsources:\n${sources}\n`);
+  await writeFile(config, `index: ${options.index ?? '{ path: index.snap }'}\nupdate: ${options.update ?? FAST_UPDATE}\nsources:\n${sources}\n`);
   return {
     dir,
     config,
