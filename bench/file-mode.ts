@@ -6,7 +6,10 @@ import { readLineBatches } from '../src/file-mode/line-reader.js';
 import { Progress } from '../src/file-mode/progress.js';
 import { openInput, openOutput } from '../src/file-mode/streams.js';
 import type { RangeIndex } from '../src/range-index/types.js';
+import { NOTHING_KNOWN_JSON } from '../src/enrich/answer.js';
 import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { collectGarbage, median, timeAsync } from './lib/measure.js';
 
@@ -33,6 +36,50 @@ async function baselinePass(file: string, batchSize: number): Promise<number> {
   return events;
 }
 
+/** What the limit pass splices onto every line: a fixed `security` and `enrichment`, as iprisk writes them. */
+const FIXED_TAIL =
+  `,"security":${NOTHING_KNOWN_JSON},"enrichment":{"ip":"203.0.113.7","source":"none","matched_network":null,` +
+  `"index_version":"bench-real-feeds","enriched_at":1772445600000,"stale":false}}\n`;
+
+/** Bytes read and written at once by the limit pass. */
+const LIMIT_CHUNK = 1 << 20;
+
+/**
+ * The least work any JSONL enricher must do, with the same guarantees as iprisk (every line
+ * validated as a JSON object): read in large chunks, JSON.parse each line, splice a fixed
+ * `security` and `enrichment` onto the line's own text, write in large chunks. No IP
+ * extraction, lookup, alerting or line numbering.
+ */
+async function limitPass(file: string): Promise<number> {
+  const input = createReadStream(file, { highWaterMark: LIMIT_CHUNK, encoding: 'utf8' });
+  const out = createWriteStream(DEV_NULL);
+  let carry = '';
+  let text = '';
+  let events = 0;
+  for await (const chunk of input as AsyncIterable<string>) {
+    const s = carry.length > 0 ? carry + chunk : chunk;
+    let start = 0;
+    for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
+      const line = s.slice(start, nl);
+      start = nl + 1;
+      if (line.length === 0) continue;
+      const value: unknown = JSON.parse(line);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`line ${events + 1} is not a JSON object`);
+      text += line.slice(0, -1) + FIXED_TAIL;
+      events++;
+    }
+    carry = s.slice(start);
+    if (text.length >= LIMIT_CHUNK) {
+      if (!out.write(text)) await once(out, 'drain');
+      text = '';
+    }
+  }
+  if (carry.length > 0) throw new Error('the generated file ends without a newline');
+  out.end(text);
+  await once(out, 'close');
+  return events;
+}
+
 /** `iprisk enrich FILE -o /dev/null --alerts /dev/null` as the CLI wires it, minus the process start. */
 async function ipriskPass(file: string, index: RangeIndex, config: Readonly<IpriskConfig>): Promise<number> {
   const enricher = new Enricher({ index: { current: index }, extraction: config.enrich, maxIndexAgeSecs: config.index.max_age_secs });
@@ -54,44 +101,57 @@ export interface FileModeFigures {
   events: number;
   /** Median events per CPU-second. */
   baseline: number;
+  limit: number;
   iprisk: number;
   baselineRounds: number[];
+  limitRounds: number[];
   ipriskRounds: number[];
   /** Median wall-clock events per second, for reference. */
   baselineWall: number;
+  limitWall: number;
   ipriskWall: number;
 }
 
 /** Untimed passes of each side before the rounds: the JIT settles over the first ones. */
 const WARM_UP_PASSES = 2;
 
-/** Alternates baseline and iprisk passes (after untimed warm-up passes) and takes medians. */
+/** Alternates the baselines and iprisk passes (after untimed warm-up passes) and takes medians. */
 export async function measureFileMode(file: string, index: RangeIndex, config: Readonly<IpriskConfig>, rounds: number): Promise<FileModeFigures> {
   let expected = 0;
   for (let i = 0; i < WARM_UP_PASSES; i++) {
     expected = await baselinePass(file, config.enrich.batch_size);
+    const limited = await limitPass(file);
+    if (limited !== expected) throw new Error(`the limit pass read ${limited} events, the baseline ${expected}`);
     const enriched = await ipriskPass(file, index, config);
     if (enriched !== expected) throw new Error(`iprisk enriched ${enriched} events, the baseline read ${expected}`);
   }
   const base = { cpu: [] as number[], wall: [] as number[] };
+  const limit = { cpu: [] as number[], wall: [] as number[] };
   const ours = { cpu: [] as number[], wall: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     collectGarbage();
     const b = await timeAsync(() => baselinePass(file, config.enrich.batch_size));
     collectGarbage();
+    const l = await timeAsync(() => limitPass(file));
+    collectGarbage();
     const m = await timeAsync(() => ipriskPass(file, index, config));
     base.cpu.push(b.result / (b.cpuMs / 1000));
     base.wall.push(b.result / (b.wallMs / 1000));
+    limit.cpu.push(l.result / (l.cpuMs / 1000));
+    limit.wall.push(l.result / (l.wallMs / 1000));
     ours.cpu.push(m.result / (m.cpuMs / 1000));
     ours.wall.push(m.result / (m.wallMs / 1000));
   }
   return {
     events: expected,
     baseline: median(base.cpu),
+    limit: median(limit.cpu),
     iprisk: median(ours.cpu),
     baselineRounds: base.cpu,
+    limitRounds: limit.cpu,
     ipriskRounds: ours.cpu,
     baselineWall: median(base.wall),
+    limitWall: median(limit.wall),
     ipriskWall: median(ours.wall),
   };
 }
