@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   NETWORK_INVALID: 'text is not a CIDR network or address range',
   RULE_INVALID: 'an alert rule is malformed',
   INPUT_UNREADABLE: 'an input file could not be opened',
+  WORKER_FAILED: 'a worker thread of `iprisk enrich --workers` could not start, failed or exited',
   REMOTE_UNAUTHORIZED: 'a remote provider refused the API key or account (401/403, or its own key/credit message): a configuration error',
   REMOTE_UNAVAILABLE: 'the remote providers could not answer within the wait allowed by on_remote_failure: block',
 } as const;

@@ -33,6 +33,8 @@ function originOf(input: AlertInput): string {
 }
 
 interface RuleSlot {
+  /** Position in the configured rule list. */
+  readonly position: number;
   readonly rule: CompiledRule;
   emitted: number;
   suppressed: number;
@@ -62,7 +64,7 @@ export class AlertEngine {
 
   constructor(config: AlertsConfig, deps: AlertEngineDeps) {
     this.enabled = config.enabled;
-    this.slots = compileRules(config.rules).map((rule) => ({ rule, emitted: 0, suppressed: 0 }));
+    this.slots = compileRules(config.rules).map((rule, position) => ({ position, rule, emitted: 0, suppressed: 0 }));
     const active = this.enabled ? this.slots : [];
     this.byKind = {
       access: active.filter((s) => s.rule.kinds.has('access')),
@@ -77,15 +79,50 @@ export class AlertEngine {
     const alerts: Alert[] = [];
     for (const slot of this.byKind[input.kind]) {
       if (!slot.rule.matches(input)) continue;
-      const suppressedBefore = this.admit(slot.rule.id, input);
-      if (suppressedBefore === null) {
-        slot.suppressed += 1;
-        continue;
-      }
-      slot.emitted += 1;
-      alerts.push(this.build(slot.rule, input, suppressedBefore));
+      const alert = this.decide(slot, input);
+      if (alert !== null) alerts.push(alert);
     }
     return alerts;
+  }
+
+  /**
+   * evaluate in two halves, for callers that match in one place (a worker thread) and admit in
+   * another, in input order. This half is stateless: the positions of the rules `input` matches,
+   * in rule order. `candidates`, from answerCandidates for the same answer, skips the rules
+   * whose answer conditions fail.
+   */
+  matching(input: AlertInput, candidates: readonly number[] = this.answerCandidates(input)): number[] {
+    const matched: number[] = [];
+    for (const position of candidates) if (this.slots[position]!.rule.matchesEvent(input)) matched.push(position);
+    return matched;
+  }
+
+  /**
+   * Stateless: the positions of the rules for input.kind whose conditions on the answer
+   * (security, ip, enrichment.source) hold; input.event is not read. Empty for most
+   * answers, which lets a caller skip the event conditions of every event with that answer.
+   */
+  answerCandidates(input: AlertInput): number[] {
+    const positions: number[] = [];
+    for (const slot of this.byKind[input.kind]) if (slot.rule.matchesAnswer(input)) positions.push(slot.position);
+    return positions;
+  }
+
+  /** The stateful half: suppression and counting for a rule `matching` gave; null when suppressed. */
+  admit(position: number, input: AlertInput): Alert | null {
+    const slot = this.slots[position];
+    if (slot === undefined) throw new Error(`no alert rule at position ${position}`);
+    return this.decide(slot, input);
+  }
+
+  private decide(slot: RuleSlot, input: AlertInput): Alert | null {
+    const suppressedBefore = this.suppression(slot.rule.id, input);
+    if (suppressedBefore === null) {
+      slot.suppressed += 1;
+      return null;
+    }
+    slot.emitted += 1;
+    return this.build(slot.rule, input, suppressedBefore);
   }
 
   /** Cumulative per-rule counts, in rule order, for metrics. */
@@ -99,7 +136,7 @@ export class AlertEngine {
   }
 
   /** Null: suppress. Otherwise emit, carrying the number of matches suppressed since the last alert. */
-  private admit(ruleId: string, input: AlertInput): number | null {
+  private suppression(ruleId: string, input: AlertInput): number | null {
     if (this.windowMs === 0) return 0;
     const now = input.eventTimeMs ?? this.clock();
     const key = `${ruleId}\u0000${input.ip}`;

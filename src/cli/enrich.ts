@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { AlertEngine } from '../alerts/engine.js';
@@ -7,7 +8,7 @@ import type { EventKind } from '../enrich/enricher.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
-import { openIndex } from './open-index.js';
+import { describeIndex, openIndexSpec } from './open-index.js';
 
 interface EnrichOptions {
   output?: string;
@@ -17,7 +18,14 @@ interface EnrichOptions {
   index?: string;
   config?: string;
   batchSize?: string;
+  workers?: string;
   quiet?: boolean;
+}
+
+function positiveInteger(option: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${option} must be a positive integer, got ${text}`);
+  return n;
 }
 
 export function registerEnrich(program: Command): void {
@@ -34,26 +42,40 @@ export function registerEnrich(program: Command): void {
     .option('--index <file>', 'index snapshot (default: index.path from config, else the bundled sample index)')
     .option('-c, --config <file>', 'configuration file (default: $IPRISK_CONFIG)')
     .option('--batch-size <n>', 'events enriched together (unique IPs looked up once per batch)')
+    .option(
+      '--workers <n>',
+      'worker threads that enrich in parallel (default: the available cores); the output is the same for any number; 1 enriches on the main thread; with remote providers configured, enrich runs on one thread',
+    )
     .option('-q, --quiet', 'no summary on stderr', false)
     .addHelpText('after', '\nExit status: 0 when every input was read, even if some lines were rejected.')
     .action(async (files: string[], opts: EnrichOptions) => {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
-      const { index } = await openIndex(opts.index, loaded);
-      // Index misses go to the remote providers when some are configured (SPEC section 6).
-      const remote =
-        config.remote.providers.length > 0
-          ? createRemote(config.remote, { logger: createLogger(), baseDir: loaded.baseDir, weights: config.score })
-          : undefined;
-      const enricher = new Enricher({
-        index: { current: index },
-        extraction: config.enrich,
-        maxIndexAgeSecs: config.index.max_age_secs,
-        ...(remote ? { fallback: remote } : {}),
-      });
+      const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
+      const asked = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
+      const indexSpec = describeIndex(opts.index, loaded);
+      // The remote cache and circuit breaker are per process, and which of two workers asks
+      // first would decide between `remote` and `cache`: with remote providers, one thread.
+      const remoteConfigured = config.remote.providers.length > 0;
+      if (remoteConfigured && opts.workers !== undefined && asked > 1 && !opts.quiet) {
+        process.stderr.write('iprisk enrich: remote providers are configured, so enrich runs on one thread (--workers ignored)\n');
+      }
+      const workers = remoteConfigured ? 1 : asked;
+      // Workers open the index themselves; the main thread then never loads it.
+      const index = workers === 1 ? await openIndexSpec(indexSpec) : undefined;
+      const remote = remoteConfigured
+        ? createRemote(config.remote, { logger: createLogger(), baseDir: loaded.baseDir, weights: config.score })
+        : undefined;
+      const enricher =
+        index === undefined
+          ? undefined
+          : new Enricher({
+              index: { current: index },
+              extraction: config.enrich,
+              maxIndexAgeSecs: config.index.max_age_secs,
+              ...(remote ? { fallback: remote } : {}),
+            });
       const alerts = new AlertEngine(config.alerts, { clock: Date.now });
-      const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : Number(opts.batchSize);
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${opts.batchSize}`);
       const summary = await enrichFiles({
         inputs: files,
         ...(opts.output === undefined ? {} : { output: opts.output }),
@@ -61,7 +83,7 @@ export function registerEnrich(program: Command): void {
         ...(opts.rejects === undefined ? {} : { rejectsOutput: opts.rejects }),
         ...(opts.kind === undefined ? {} : { kind: opts.kind }),
         batchSize,
-        enricher,
+        ...(enricher === undefined ? { workers: { count: workers, index: indexSpec, config } } : { enricher }),
         alerts,
       }).finally(() => remote?.close());
       if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);

@@ -52,13 +52,25 @@ export function sampleIndex(): Promise<RangeIndex> {
   return sample;
 }
 
+/**
+ * Where a command's index comes from, as plain data: what a worker thread is handed to open
+ * the same index itself (a live index cannot cross threads).
+ */
+export type IndexSpec = { kind: 'snapshot'; path: string } | { kind: 'sample' };
+
 /** The index a command uses: --index, else the config's index.path, else the sample index. */
-export async function openIndex(explicit: string | undefined, loaded: LoadedConfig): Promise<{ index: RangeIndex; file: string | undefined }> {
-  if (explicit !== undefined) return { index: await readSnapshot(explicit), file: explicit };
+export function describeIndex(explicit: string | undefined, loaded: LoadedConfig): IndexSpec {
+  if (explicit !== undefined) return { kind: 'snapshot', path: explicit };
   const configured = loaded.config.index.path;
-  if (configured !== undefined) {
-    const file = resolvePath(loaded, configured);
-    return { index: await readSnapshot(file), file };
-  }
-  return { index: await sampleIndex(), file: undefined };
+  return configured === undefined ? { kind: 'sample' } : { kind: 'snapshot', path: resolvePath(loaded, configured) };
+}
+
+export async function openIndexSpec(spec: IndexSpec): Promise<RangeIndex> {
+  return spec.kind === 'snapshot' ? readSnapshot(spec.path) : sampleIndex();
+}
+
+/** The index a command uses (describeIndex) and its file, opened. */
+export async function openIndex(explicit: string | undefined, loaded: LoadedConfig): Promise<{ index: RangeIndex; file: string | undefined }> {
+  const spec = describeIndex(explicit, loaded);
+  return { index: await openIndexSpec(spec), file: spec.kind === 'snapshot' ? spec.path : undefined };
 }

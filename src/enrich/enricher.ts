@@ -88,23 +88,15 @@ export class Enricher {
     this.clock = options.clock ?? Date.now;
   }
 
-  async enrich(events: readonly Record<string, unknown>[], kinds?: readonly (EventKind | undefined)[]): Promise<EnrichedEvent[]> {
-    // One index for the whole batch: a reload mid-batch must not mix versions.
+  /**
+   * One batch's view of the index and its answers: the index current now (a reload mid-batch
+   * must not mix versions), each unique public address looked up once, index first, then the
+   * fallback for the misses.
+   */
+  async lookUp(clients: readonly ClientIp[]): Promise<BatchAnswers> {
     const index = this.index.current;
     const now = this.clock();
     const stale = this.maxIndexAgeMs > 0 && now - index.builtAt.getTime() > this.maxIndexAgeMs;
-
-    const parsedByRaw = new Map<string, ClientIp>();
-    const parse = (raw: string): ClientIp => {
-      let parsed = parsedByRaw.get(raw);
-      if (parsed === undefined) {
-        parsed = parseClientIp(raw);
-        parsedByRaw.set(raw, parsed);
-      }
-      return parsed;
-    };
-    const clients = events.map((event) => this.extractor.client(event, parse));
-
     const answers = new Map<string, LookupAnswer | null>();
     const misses: PublicIp[] = [];
     for (const client of clients) {
@@ -127,40 +119,79 @@ export class Enricher {
       const remote = await this.fallback.lookup(misses);
       for (const [ip, answer] of remote) answers.set(ip, answer);
     }
+    return { index, version: index.version, now, stale, answers };
+  }
 
+  /** Whether misses go to a fallback (whose answers can change from batch to batch). */
+  get hasFallback(): boolean {
+    return this.fallback !== undefined;
+  }
+
+  /** An event's client address; `parse` lets a caller share parses across a batch. */
+  client(event: Record<string, unknown>, parse: (raw: string) => ClientIp = parseClientIp): ClientIp {
+    return this.extractor.client(event, parse);
+  }
+
+  async enrich(events: readonly Record<string, unknown>[], kinds?: readonly (EventKind | undefined)[]): Promise<EnrichedEvent[]> {
+    const parse = batchParser();
+    const clients = events.map((event) => this.extractor.client(event, parse));
+    const batch = await this.lookUp(clients);
     return events.map((event, i) => {
       const client = clients[i]!;
       const kind = kinds?.[i] ?? detectKind(event);
-      const enrichment: Enrichment = {
-        ip: client.ip === '' ? null : client.ip,
-        source: 'invalid',
-        matched_network: null,
-        index_version: index.version,
-        enriched_at: now,
-        stale: false,
-      };
-      if (client.kind === 'invalid') return { event, kind, security: null, securityJson: 'null', enrichment, client };
-      if (client.kind === 'bogon') {
-        enrichment.source = 'private';
-        return { event, kind, security: null, securityJson: 'null', enrichment, client };
-      }
-      const answer = answers.get(client.ip);
-      if (!answer) {
-        enrichment.source = 'none';
-        return { event, kind, security: NOTHING_KNOWN, securityJson: NOTHING_KNOWN_JSON, enrichment, client };
-      }
-      enrichment.source = answer.source;
-      enrichment.matched_network = answer.matchedNetwork;
-      enrichment.stale = answer.stale;
-      return {
-        event,
-        kind,
-        security: answer.security,
-        securityJson: answer.securityJson ?? JSON.stringify(answer.security),
-        enrichment,
-        client,
-      };
+      const answer = answerOf(client, batch);
+      return { event, kind, security: answer.security, securityJson: answer.securityJson, enrichment: answer.enrichment, client };
     });
   }
 }
 
+/** What one batch's lookups found: see Enricher.lookUp. */
+export interface BatchAnswers {
+  index: RangeIndex;
+  version: string;
+  /** The batch's enriched_at. */
+  now: number;
+  /** Whether the index's answers are stale (older than the maximum age) for this batch. */
+  stale: boolean;
+  /** By canonical address; null: no answer (source none). */
+  answers: ReadonlyMap<string, LookupAnswer | null>;
+}
+
+/** parseClientIp behind a cache for one batch: a batch repeats its busy clients many times. */
+export function batchParser(): (raw: string) => ClientIp {
+  const parsedByRaw = new Map<string, ClientIp>();
+  return (raw) => {
+    let parsed = parsedByRaw.get(raw);
+    if (parsed === undefined) {
+      parsed = parseClientIp(raw);
+      parsedByRaw.set(raw, parsed);
+    }
+    return parsed;
+  };
+}
+
+/** The security record and enrichment a client gets from its batch's answers. */
+export function answerOf(client: ClientIp, batch: BatchAnswers): Pick<EnrichedEvent, 'security' | 'securityJson' | 'enrichment'> {
+  const enrichment: Enrichment = {
+    ip: client.ip === '' ? null : client.ip,
+    source: 'invalid',
+    matched_network: null,
+    index_version: batch.version,
+    enriched_at: batch.now,
+    stale: false,
+  };
+  if (client.kind === 'invalid') return { security: null, securityJson: 'null', enrichment };
+  if (client.kind === 'bogon') {
+    enrichment.source = 'private';
+    return { security: null, securityJson: 'null', enrichment };
+  }
+  const answer = batch.answers.get(client.ip);
+  if (!answer) {
+    enrichment.source = 'none';
+    return { security: NOTHING_KNOWN, securityJson: NOTHING_KNOWN_JSON, enrichment };
+  }
+  enrichment.source = answer.source;
+  enrichment.matched_network = answer.matchedNetwork;
+  enrichment.stale = answer.stale;
+  return { security: answer.security, securityJson: answer.securityJson ?? JSON.stringify(answer.security), enrichment };
+}

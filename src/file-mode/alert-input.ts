@@ -1,13 +1,13 @@
 import { eventTimeMs } from '../alerts/event-time.js';
 import type { AlertInput, AlertSource } from '../alerts/types.js';
-import type { EnrichedEvent, EventKind } from '../enrich/enricher.js';
+import type { EventKind } from '../enrich/enricher.js';
 import type { SecurityRecord } from '../security/record.js';
+import type { RuleMatch } from './chunk-enricher.js';
 
 /**
- * The alert engine reads an event's time and provenance only for an event some rule matched,
- * a handful in a file of millions; reading the time parses a timestamp (a regular expression
- * and a Date.UTC per event: about 5% of file mode's CPU time when done for every event). Both are
- * computed on first read and kept, so the engine sees the same values as before.
+ * A matched event as the alert engine's stateful half sees it. Its time and provenance are
+ * read only when an alert is built or suppression consulted, and then once: reading the time
+ * parses a timestamp (a regular expression and a Date.UTC).
  */
 export class FileAlertInput implements AlertInput {
   readonly event: Record<string, unknown>;
@@ -20,12 +20,13 @@ export class FileAlertInput implements AlertInput {
   private time: number | null | undefined = undefined;
   private origin: AlertSource | undefined = undefined;
 
-  constructor(e: EnrichedEvent, security: SecurityRecord, ip: string, topic: string, line: number) {
-    this.event = e.event;
-    this.kind = e.kind;
-    this.ip = ip;
-    this.security = security;
-    this.enrichmentSource = e.enrichment.source;
+  /** `line`: the 1-based line number in the file `topic` names. */
+  constructor(match: RuleMatch, topic: string, line: number) {
+    this.event = match.event;
+    this.kind = match.kind;
+    this.ip = match.ip;
+    this.security = match.security;
+    this.enrichmentSource = match.enrichmentSource;
     this.topic = topic;
     this.line = line;
   }

@@ -1,12 +1,24 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AlertEngine } from '../alerts/engine.js';
+import type { IndexSpec } from '../cli/open-index.js';
+import type { IpriskConfig } from '../config/schema.js';
 import type { EnrichCounts, Enricher, EventKind } from '../enrich/enricher.js';
 import { emptyCounts } from '../enrich/enricher.js';
 import { FileAlertInput } from './alert-input.js';
-import { readLineBatches } from './line-reader.js';
+import type { ChunkResult } from './chunk-enricher.js';
+import { ChunkEnricher } from './chunk-enricher.js';
+import { CHUNK_BYTES, lineChunks } from './line-chunks.js';
 import { Progress } from './progress.js';
-import { LineBatch } from './serialize.js';
+import type { OpenedInput } from './streams.js';
 import { openInput, openOutput } from './streams.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Worker threads to enrich in, each opening the index `index` names with `config`. */
+export interface WorkerPlan {
+  count: number;
+  index: IndexSpec;
+  config: IpriskConfig;
+}
 
 export interface EnrichFilesOptions {
   inputs: readonly string[];
@@ -16,7 +28,13 @@ export interface EnrichFilesOptions {
   /** Access or auth for every line; absent: detected per line from its fields. */
   kind?: EventKind;
   batchSize: number;
-  enricher: Enricher;
+  /** Bytes of whole lines per chunk handed to a worker (default CHUNK_BYTES). */
+  chunkBytes?: number;
+  /** Enriches on this thread, with the enricher's fallback when it has one. */
+  enricher?: Enricher;
+  /** Enriches in worker threads instead; `enricher` is then not used. */
+  workers?: WorkerPlan;
+  /** Matches (on this thread) and suppresses alerts; with workers, only suppresses. */
   alerts: AlertEngine;
   stdin?: Readable;
   stdout?: Writable;
@@ -36,36 +54,45 @@ export interface EnrichFilesSummary {
   elapsedMs: number;
 }
 
-interface Reject {
-  file: string;
-  line: number;
-  reason: string;
-  raw: string;
+/** Where chunks are enriched: inline on this thread, or a pool of worker threads. */
+interface ChunkRunner {
+  run(bytes: Uint8Array): Promise<ChunkResult>;
+  /** Chunks read ahead of the oldest unfinished one. */
+  readonly window: number;
+  close(): Promise<void>;
 }
 
-function decode(text: string): Record<string, unknown> | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
+async function startRunner(options: EnrichFilesOptions): Promise<ChunkRunner> {
+  const kind = options.kind === undefined ? {} : { kind: options.kind };
+  if (options.workers !== undefined) {
+    const { count, index, config } = options.workers;
+    const pool = await WorkerPool.start(count, { index, config, batchSize: options.batchSize, ...kind });
+    // Two chunks per worker: one in work, one waiting, so no worker idles while the main thread
+    // writes; memory stays a few MiB per worker whatever the input size.
+    return { run: (bytes) => pool.run(bytes), window: 2 * count, close: () => pool.close() };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return `not a JSON object: ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`;
-  }
-  return value as Record<string, unknown>;
+  if (options.enricher === undefined) throw new Error('enrichFiles needs an enricher or a worker plan');
+  const enricher = new ChunkEnricher({ enricher: options.enricher, alerts: options.alerts, batchSize: options.batchSize, ...kind });
+  return { run: (bytes) => enricher.enrich(bytes), window: 1, close: () => Promise.resolve() };
+}
+
+interface Job {
+  file: number;
+  input: OpenedInput;
+  result: Promise<ChunkResult>;
 }
 
 /**
  * File mode (SPEC section 9): JSONL in, enriched JSONL out, one output line per decodable input
  * line in input order; alerts to a second file; lines that are not JSON objects to the rejects
  * file with their line number and reason. Nothing is dropped silently.
+ *
+ * The input is cut into chunks of whole lines, enriched on this thread or in worker threads
+ * (ChunkEnricher), and taken back in input order: outputs, line numbers and alert suppression,
+ * which depends on order, are all done here, so any number of workers writes the same bytes.
  */
 export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFilesSummary> {
   const started = Date.now();
-  const out = openOutput(options.output, options.stdout);
-  const alertsOut = options.alertsOutput === undefined ? undefined : openOutput(options.alertsOutput);
-  const rejectsOut = options.rejectsOutput === undefined ? undefined : openOutput(options.rejectsOutput);
   const progress = options.progress ?? new Progress();
   const summary: EnrichFilesSummary = {
     lines: 0,
@@ -78,58 +105,64 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
     elapsedMs: 0,
   };
   const suppressedBefore = options.alerts.counters().reduce((n, c) => n + c.suppressed, 0);
-  const output = new LineBatch();
-  const kinds = options.kind === undefined ? undefined : new Array<EventKind>(options.batchSize).fill(options.kind);
+  const runner = await startRunner(options);
+  const out = openOutput(options.output, options.stdout);
+  const alertsOut = options.alertsOutput === undefined ? undefined : openOutput(options.alertsOutput);
+  const rejectsOut = options.rejectsOutput === undefined ? undefined : openOutput(options.rejectsOutput);
 
-  try {
-    for (const name of options.inputs.length > 0 ? options.inputs : ['-']) {
-      const input = await openInput(name, options.stdin);
-      for await (const lines of readLineBatches(input.stream, options.batchSize)) {
-        const events: Record<string, unknown>[] = [];
-        const numbers: number[] = [];
-        const raws: string[] = [];
-        const rejects: Reject[] = [];
-        for (const line of lines) {
-          if (line.text.trim().length === 0) continue;
-          summary.lines++;
-          const decoded = decode(line.text);
-          if (typeof decoded === 'string') rejects.push({ file: input.label, line: line.number, reason: decoded, raw: line.text });
-          else {
-            events.push(decoded);
-            numbers.push(line.number);
-            raws.push(line.text);
-          }
-        }
-        const enriched = await options.enricher.enrich(events, kinds);
-        let alertText = '';
-        const versionJson = enriched.length > 0 ? JSON.stringify(enriched[0]!.enrichment.index_version) : '""';
-        for (let i = 0; i < enriched.length; i++) {
-          const e = enriched[i]!;
-          summary.bySource[e.enrichment.source]++;
-          output.addEnriched(e, versionJson, raws[i]);
-          if (e.security === null || e.enrichment.ip === null) continue;
-          const alerts = options.alerts.evaluate(new FileAlertInput(e, e.security, e.enrichment.ip, input.label, numbers[i]!));
-          for (const alert of alerts) {
-            summary.alerts++;
-            summary.alertsByRule[alert.rule] = (summary.alertsByRule[alert.rule] ?? 0) + 1;
-            alertText += `${JSON.stringify(alert)}\n`;
-          }
-        }
-        summary.events += enriched.length;
-        summary.rejected += rejects.length;
-        if (output.byteLength > 0) await out.write(output.take());
-        if (alertText && alertsOut) await alertsOut.write(alertText);
-        if (rejects.length > 0) {
-          const rejectText = rejects.map((r) => `${JSON.stringify(r)}\n`).join('');
-          if (rejectsOut) await rejectsOut.write(rejectText);
-          else (options.stderr ?? process.stderr).write(rejectText);
-        }
-        progress.update(summary.events, input.bytesRead(), input.totalBytes, input.label);
+  const jobs: Job[] = [];
+  let file = -1;
+  let linesBefore = 0;
+  const takeOldest = async (): Promise<void> => {
+    const job = jobs.shift()!;
+    const r = await job.result;
+    if (job.file !== file) {
+      file = job.file;
+      linesBefore = 0;
+    }
+    const label = job.input.label;
+    summary.lines += r.lines;
+    summary.events += r.events;
+    summary.rejected += r.rejects.length;
+    for (const [source, n] of Object.entries(r.bySource) as [keyof EnrichCounts, number][]) summary.bySource[source] += n;
+    if (r.output.byteLength > 0) await out.write(r.output);
+    let alertText = '';
+    for (const match of r.matches) {
+      const input = new FileAlertInput(match, label, linesBefore + match.line);
+      for (const rule of match.rules) {
+        const alert = options.alerts.admit(rule, input);
+        if (alert === null) continue;
+        summary.alerts++;
+        summary.alertsByRule[alert.rule] = (summary.alertsByRule[alert.rule] ?? 0) + 1;
+        alertText += `${JSON.stringify(alert)}\n`;
       }
     }
+    if (alertText && alertsOut) await alertsOut.write(alertText);
+    if (r.rejects.length > 0) {
+      const rejectText = r.rejects.map((x) => `${JSON.stringify({ file: label, line: linesBefore + x.line, reason: x.reason, raw: x.raw })}\n`).join('');
+      if (rejectsOut) await rejectsOut.write(rejectText);
+      else (options.stderr ?? process.stderr).write(rejectText);
+    }
+    linesBefore += r.lineCount;
+    progress.update(summary.events, job.input.bytesRead(), job.input.totalBytes, label);
+  };
+
+  try {
+    const inputs = options.inputs.length > 0 ? options.inputs : ['-'];
+    for (let i = 0; i < inputs.length; i++) {
+      const input = await openInput(inputs[i]!, options.stdin);
+      for await (const chunk of lineChunks(input.stream, options.chunkBytes ?? CHUNK_BYTES)) {
+        const result = runner.run(chunk);
+        // Taken (and its failure thrown) in order below; until then it must not count as unhandled.
+        result.catch(() => undefined);
+        jobs.push({ file: i, input, result });
+        if (jobs.length >= runner.window) await takeOldest();
+      }
+    }
+    while (jobs.length > 0) await takeOldest();
   } finally {
     progress.done();
-    await Promise.allSettled([out.close(), alertsOut?.close(), rejectsOut?.close()]);
+    await Promise.allSettled([runner.close(), out.close(), alertsOut?.close(), rejectsOut?.close()]);
   }
   summary.suppressed = options.alerts.counters().reduce((n, c) => n + c.suppressed, 0) - suppressedBefore;
   summary.elapsedMs = Date.now() - started;

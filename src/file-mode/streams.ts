@@ -44,7 +44,7 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
   } catch (err) {
     throw new IpriskError('INPUT_UNREADABLE', `cannot read input ${name}: ${errorMessage(err)}`, { cause: err });
   }
-  const raw = createReadStream(name, { highWaterMark: 256 * 1024 });
+  const raw = createReadStream(name, { highWaterMark: 1 << 20 });
   const stream = gzip ? raw.pipe(createGunzip()) : raw;
   if (gzip) raw.on('error', (err) => stream.destroy(err));
   return { label: name, stream, bytesRead: () => raw.bytesRead, totalBytes: size };

@@ -1,0 +1,41 @@
+/**
+ * Entry of one worker thread of `iprisk enrich --workers`: opens the index its setup names,
+ * says ready, then enriches each chunk it is sent and sends the result back (see worker-pool.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '../errors.js';
+import type { ChunkResult } from './chunk-enricher.js';
+import type { EnrichWorkerSetup } from './worker-setup.js';
+import { chunkEnricherOf } from './worker-setup.js';
+
+export interface ChunkRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: ChunkResult } | { type: 'failed'; id: number; message: string };
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('enrich-worker.js runs as a worker thread only');
+  const enricher = await chunkEnricherOf(workerData as EnrichWorkerSetup);
+  const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => {
+    port.postMessage(message, transfer);
+  };
+  port.on('message', (request: ChunkRequest) => {
+    enricher.enrich(request.bytes).then(
+      (result) => {
+        // A small Buffer lives in a pool shared with others: it is copied out rather than the pool moved.
+        const own = result.output.byteLength === result.output.buffer.byteLength ? result.output : new Uint8Array(result.output);
+        reply({ type: 'result', id: request.id, result: { ...result, output: own } }, [own.buffer as ArrayBuffer]);
+      },
+      (err: unknown) => {
+        reply({ type: 'failed', id: request.id, message: errorMessage(err) });
+      },
+    );
+  });
+  reply({ type: 'ready' });
+}
+
+// A start-up failure (an unreadable index) becomes the worker's 'error' event in the pool.
+await main();

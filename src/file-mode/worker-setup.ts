@@ -1,0 +1,35 @@
+import { AlertEngine } from '../alerts/engine.js';
+import type { IndexSpec } from '../cli/open-index.js';
+import { openIndexSpec } from '../cli/open-index.js';
+import type { IpriskConfig } from '../config/schema.js';
+import type { EventKind } from '../enrich/enricher.js';
+import { Enricher } from '../enrich/enricher.js';
+import { ChunkEnricher } from './chunk-enricher.js';
+
+/**
+ * What a worker thread of `iprisk enrich --workers` starts from: plain data only, since a live
+ * index or enricher cannot cross threads. Each worker opens its own copy of the index.
+ */
+export interface EnrichWorkerSetup {
+  index: IndexSpec;
+  config: IpriskConfig;
+  kind?: EventKind;
+  batchSize: number;
+}
+
+/**
+ * The ChunkEnricher a setup describes. No remote fallback: its cache and circuit breaker are per
+ * process, and answers would depend on which worker asked first, so file mode with remote
+ * providers enriches on one thread.
+ */
+export async function chunkEnricherOf(setup: EnrichWorkerSetup): Promise<ChunkEnricher> {
+  const index = await openIndexSpec(setup.index);
+  const { config } = setup;
+  return new ChunkEnricher({
+    enricher: new Enricher({ index: { current: index }, extraction: config.enrich, maxIndexAgeSecs: config.index.max_age_secs }),
+    // Matching only, which is stateless; suppression happens on the main thread in input order.
+    alerts: new AlertEngine(config.alerts, { clock: Date.now }),
+    ...(setup.kind === undefined ? {} : { kind: setup.kind }),
+    batchSize: setup.batchSize,
+  });
+}
