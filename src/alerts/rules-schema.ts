@@ -205,6 +205,9 @@ export const alertsSchema = z
     retro: retroSchema.describe('Retro-alerts of `run`: addresses seen in the lookback that a new index makes match a rule they did not match.'),
   })
   .superRefine((alerts, ctx) => {
+    if (alerts.retro.enabled && !alerts.enabled) {
+      ctx.addIssue({ code: 'custom', message: 'retro-alerts need alerts.enabled: with alerts off no rule is evaluated', path: ['retro', 'enabled'] });
+    }
     if (alerts.retro.enabled && alerts.rules.length > MAX_RETRO_RULES) {
       ctx.addIssue({ code: 'custom', message: `retro-alerts follow at most ${MAX_RETRO_RULES} rules; alerts.rules has ${alerts.rules.length}`, path: ['retro', 'enabled'] });
     }

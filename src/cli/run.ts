@@ -30,6 +30,9 @@ function runProblems(loaded: LoadedConfig): string[] {
   if (avro && config.schema_registry === undefined) {
     problems.push('schema_registry.url: Avro input or output (the default) needs a Confluent-compatible schema registry');
   }
+  if (config.alerts.retro.enabled && (config.index.path === undefined || !config.index.watch)) {
+    problems.push('alerts.retro.enabled: retro-alerts come from index swaps, which need index.path set and index.watch on');
+  }
   return problems;
 }
 
@@ -74,7 +77,7 @@ async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger
 /** The retro-alert memory, when `alerts.retro.enabled` (and alerts at all) ask for it. */
 function retroAlerts(loaded: LoadedConfig, metrics: Metrics): RetroAlerts | undefined {
   const { alerts } = loaded.config;
-  if (!alerts.enabled || !alerts.retro.enabled) return undefined;
+  if (!alerts.retro.enabled) return undefined;
   return new RetroAlerts(alerts.rules, alerts.retro, {
     clock: Date.now,
     onStats: (stats) => {

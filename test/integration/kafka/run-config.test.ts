@@ -56,6 +56,26 @@ describe('iprisk run with a configuration it cannot run', () => {
     expect(problemLines(result.stderr)).toEqual([expect.stringMatching(/^schema_registry\.url: .*registry/)]);
   });
 
+  it('exits 2 naming alerts.retro.enabled when retro-alerts are on but the index can never be swapped', () => {
+    const base = {
+      kafka: { brokers: NOWHERE },
+      inputs: [{ topic: 'auth-events', kind: 'auth', format: 'json' }],
+      outputs: { enriched: { format: 'json' }, alerts: { format: 'json' } },
+      http: { port: 0 },
+    };
+    for (const [name, config] of [
+      ['retro-sample-index.yaml', { ...base, alerts: { retro: { enabled: true } } }],
+      ['retro-no-watch.yaml', { ...base, index: { path: 'index.snap', watch: false }, alerts: { retro: { enabled: true } } }],
+    ] as const) {
+      const result = iprisk(['run', '-c', writeConfig(dir, config, name)]);
+      expect(result.status, result.stderr).toBe(2);
+      expect(problemLines(result.stderr), name).toEqual([expect.stringMatching(/^alerts\.retro\.enabled: .*index\.path.*index\.watch/)]);
+    }
+    const off = iprisk(['run', '-c', writeConfig(dir, { ...base, index: { path: 'index.snap' }, alerts: { enabled: false, retro: { enabled: true } } }, 'retro-alerts-off.yaml')]);
+    expect(off.status, off.stderr).toBe(2);
+    expect(problemLines(off.stderr)).toEqual([expect.stringMatching(/^alerts\.retro\.enabled: retro-alerts need alerts\.enabled/)]);
+  });
+
   it('exits 2 listing every invalid value by its path at once', () => {
     const file = writeConfig(
       dir,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retroAlertId } from '../../../src/alerts/alert-id.js';
 import { RetroAlerts } from '../../../src/alerts/retro.js';
+import type { RetroStats } from '../../../src/alerts/retro.js';
 import { eventFor } from '../../../src/alerts/retro-memory.js';
 import type { AlertsConfigInput } from '../../../src/alerts/rules-schema.js';
 import { alertsSchema } from '../../../src/alerts/rules-schema.js';
@@ -181,5 +182,22 @@ describe('RetroAlerts', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['retro.enabled', 'retro-alerts follow at most 32 rules; alerts.rules has 33']]);
     expect(alertsSchema.safeParse({ rules, retro: { enabled: false } }).success).toBe(true);
+  });
+
+  it('reports its size and what it forgot, by reason, after each batch and each evaluation', async () => {
+    let now = T0;
+    const stats: RetroStats[] = [];
+    const alerts = alertsSchema.parse({ retro: { enabled: true, lookback_secs: 60, max_addresses: 2 } });
+    const memory = new RetroAlerts(alerts.rules, alerts.retro, { clock: () => now, onStats: (s) => stats.push(s) });
+    await observe(memory, v1, [
+      { ip: A, outcome: 'success', at: 0 },
+      { ip: B, outcome: 'success', at: 1 },
+      { ip: C, outcome: 'success', at: 2 },
+    ]);
+    expect(stats).toEqual([{ remembered: 2, evictedCapacity: 1, expired: 0 }]);
+    expect(memory.seen(A)).toBeUndefined();
+    now += 61_000;
+    expect(memory.evaluate(v2)).toEqual([]);
+    expect(stats.at(-1)).toEqual({ remembered: 0, evictedCapacity: 0, expired: 2 });
   });
 });
