@@ -74,7 +74,7 @@ function stageNote(rounds: readonly ThroughputRound[]): string[] {
   ];
 }
 
-function throughputRows(events: number, ours: SideThroughput, base: SideThroughput): Row[] {
+function throughputRows(events: number, ours: SideThroughput, eos: SideThroughput, base: SideThroughput): Row[] {
   const rows: Row[] = [
     {
       figure: `${count(events)} events, wall clock (events/s)`,
@@ -88,6 +88,20 @@ function throughputRows(events: number, ours: SideThroughput, base: SideThroughp
       iprisk: rate(ours.cpu),
       baseline: rate(base.cpu),
       ratio: percent(ours.cpu, base.cpu),
+      aim: '',
+    },
+    {
+      figure: 'exactly_once: wall clock (events/s)',
+      iprisk: rate(eos.wall),
+      baseline: rate(base.wall),
+      ratio: percent(eos.wall, base.wall),
+      aim: 'none: reported beside the at-least-once figure',
+    },
+    {
+      figure: 'exactly_once: events per CPU-second',
+      iprisk: rate(eos.cpu),
+      baseline: rate(base.cpu),
+      ratio: percent(eos.cpu, base.cpu),
       aim: '',
     },
   ];
@@ -110,12 +124,13 @@ function latencyRows(ours: LatencyFigures, base: LatencyFigures): Row[] {
   return [row('p50', ours.p50, base.p50), row('p90', ours.p90, base.p90), row('p99', ours.p99, base.p99), row('max', ours.max, base.max)];
 }
 
-function summary(options: E2eOptions, events: number, ours: SideThroughput, base: SideThroughput, latOurs: LatencyFigures, latBase: LatencyFigures): string {
+function summary(options: E2eOptions, events: number, ours: SideThroughput, eos: SideThroughput, base: SideThroughput, latOurs: LatencyFigures, latBase: LatencyFigures): string {
   const lines = [
     `| figure (median, wall clock, 2 cores shared with the broker${options.quick ? ', --quick' : ''}) | iprisk | kafkajs passthrough | iprisk / passthrough |`,
     '| --- | ---: | ---: | ---: |',
     `| throughput, ${count(events)} events, JSON in, Avro out (events/s) | ${rate(ours.wall)} | ${rate(base.wall)} | ${percent(ours.wall, base.wall)} |`,
     `| events per CPU-second of the consumer process | ${rate(ours.cpu)} | ${rate(base.cpu)} | ${percent(ours.cpu, base.cpu)} |`,
+    `| throughput with exactly_once (events/s) | ${rate(eos.wall)} | ${rate(base.wall)} | ${percent(eos.wall, base.wall)} |`,
     `| latency at ${count(options.ratePerSec)} events/s, p50 | ${millis(latOurs.p50)} | ${millis(latBase.p50)} | ${ratio(latOurs.p50 / latBase.p50)} |`,
     `| latency at ${count(options.ratePerSec)} events/s, p99 | ${millis(latOurs.p99)} | ${millis(latBase.p99)} | ${ratio(latOurs.p99 / latBase.p99)} |`,
     `| latency at ${count(options.ratePerSec)} events/s, max | ${millis(latOurs.max)} | ${millis(latBase.max)} | ${ratio(latOurs.max / latBase.max)} |`,
@@ -139,10 +154,10 @@ async function connect(stack: BenchStack): Promise<Clients> {
 }
 
 async function runThroughput(ctx: ThroughputContext, options: E2eOptions): Promise<Record<Side, ThroughputRound[]>> {
-  const rounds: Record<Side, ThroughputRound[]> = { iprisk: [], passthrough: [] };
+  const rounds: Record<Side, ThroughputRound[]> = { iprisk: [], 'iprisk-eos': [], passthrough: [] };
   for (let r = 0; r < options.rounds; r++) {
-    // Alternating order, so neither side always runs on the broker's warmer caches.
-    const order: Side[] = r % 2 === 0 ? ['passthrough', 'iprisk'] : ['iprisk', 'passthrough'];
+    // Alternating order, so no side always runs on the broker's warmer caches.
+    const order: Side[] = r % 2 === 0 ? ['passthrough', 'iprisk', 'iprisk-eos'] : ['iprisk-eos', 'iprisk', 'passthrough'];
     for (const side of order) {
       const result = await throughputRound(ctx, side, r);
       rounds[side].push(result);
@@ -202,6 +217,7 @@ async function main(): Promise<void> {
     };
     const rounds = await runThroughput(ctx, options);
     const ours = summarise(rounds.iprisk, options.events);
+    const eos = summarise(rounds['iprisk-eos'], options.events);
     const base = summarise(rounds.passthrough, options.events);
 
     const latCtx = {
@@ -234,11 +250,12 @@ async function main(): Promise<void> {
     out.push('');
     const roundsOf = (side: Side): string => rounds[side].map((r) => rate(options.events / (r.wallMs / 1000))).join(', ');
     out.push(
-      table('1. Throughput: pre-produced input, from group joined to end offsets committed', throughputRows(options.events, ours, base), [
+      table('1. Throughput: pre-produced input, from group joined to end offsets committed', throughputRows(options.events, ours, eos, base), [
         `input: ${count(options.events)} JSON access events (${mib(pool.bytes)}), ${options.partitions} partitions; each round a fresh consumer process and group reads it from the start`,
         'iprisk: startRun (iprisk run) with the real-feed index snapshot, Avro output via the registry, default alert rules; baseline: kafkajs consumer group re-producing each record unchanged',
         'both: idempotent producer, acks=all, produce a batch then commit its offsets, 2 partitions at a time, output topics of the same partition count',
-        `rounds (events/s, wall clock): passthrough ${roundsOf('passthrough')}; iprisk ${roundsOf('iprisk')}`,
+        `rounds (events/s, wall clock): passthrough ${roundsOf('passthrough')}; iprisk ${roundsOf('iprisk')}; iprisk exactly_once ${roundsOf('iprisk-eos')}`,
+        'exactly_once: the same iprisk with kafka.exactly_once (each batch\'s outputs and offsets in one transaction, one partition at a time), against the same at-least-once passthrough',
         'wall clock is the headline: on 2 cores the broker competes for CPU, so the consumer CPU rate is printed as well',
         `start-up to joined (median): passthrough ${(median(base.rounds.map((r) => r.startupMs)) / 1000).toFixed(1)} s, iprisk ${(median(ours.rounds.map((r) => r.startupMs)) / 1000).toFixed(1)} s (not timed)`,
         ...stageNote(ours.rounds),
@@ -253,7 +270,7 @@ async function main(): Promise<void> {
     );
     out.push('3. Summary (markdown)');
     out.push('');
-    out.push(summary(options, options.events, ours, base, latOurs, latBase));
+    out.push(summary(options, options.events, ours, eos, base, latOurs, latBase));
     out.push('');
     out.push(`  ${machine()} at the end; ${((nowMs() - started) / 1000).toFixed(0)} s in all`);
     process.stdout.write(`${out.join('\n')}\n`);

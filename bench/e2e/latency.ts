@@ -8,6 +8,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { EventPool } from './load.js';
 import { SENT_HEADER, producePaced } from './load.js';
 import type { Side } from './protocol.js';
+import { isIprisk } from './protocol.js';
 import { SutProcess } from './sut.js';
 import type { RunTopics } from './topics.js';
 
@@ -103,8 +104,8 @@ export async function measureLatency(ctx: LatencyContext, side: Side): Promise<L
   const alerts = ctx.topics.name(`${side}-lat-alerts`);
   const dlq = ctx.topics.name(`${side}-lat-dlq`);
   await ctx.topics.create([input], ctx.partitions);
-  await ctx.topics.create([output], ctx.partitions, { appendTime: true, avroSubjects: side === 'iprisk' });
-  if (side === 'iprisk') {
+  await ctx.topics.create([output], ctx.partitions, { appendTime: true, avroSubjects: isIprisk(side) });
+  if (isIprisk(side)) {
     await ctx.topics.create([alerts], 1, { avroSubjects: true });
     await ctx.topics.create([dlq], 1);
   }

@@ -1,5 +1,11 @@
 /** What the bench process and a consumer process (sut-child.ts) say to each other over IPC. */
-export type Side = 'iprisk' | 'passthrough';
+/** `iprisk-eos`: iprisk with `kafka.exactly_once`, each batch's outputs and offsets in one transaction. */
+export type Side = 'iprisk' | 'iprisk-eos' | 'passthrough';
+
+/** Both iprisk sides write Avro (subjects in the registry), alerts and dead letters. */
+export function isIprisk(side: Side): boolean {
+  return side !== 'passthrough';
+}
 
 /** Everything a consumer process needs: its side, the cluster and its topics. */
 export interface SutArgs {

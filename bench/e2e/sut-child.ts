@@ -33,7 +33,7 @@ function send(message: ChildMessage): Promise<void> {
 function loadedConfig(args: SutArgs): LoadedConfig {
   const config = parseConfig(
     {
-      kafka: { brokers: args.brokers, client_id: `bench-e2e-${args.side}`, group_id: args.group, start_from: 'earliest' },
+      kafka: { brokers: args.brokers, client_id: `bench-e2e-${args.side}`, group_id: args.group, start_from: 'earliest', exactly_once: args.side === 'iprisk-eos' },
       schema_registry: { url: args.registryUrl },
       index: { path: args.snapshot, watch: false },
       inputs: [{ topic: args.input, kind: 'access', format: 'json' }],
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     });
   });
   const loaded = loadedConfig(args);
-  const sut = args.side === 'iprisk' ? await startIprisk(loaded) : await startPassthrough(loaded, args);
+  const sut = args.side === 'passthrough' ? await startPassthrough(loaded, args) : await startIprisk(loaded);
   // Joined and fetching: from here on the time is the consumer's work, not its start-up.
   while (!sut.ready()) await new Promise((resolve) => setTimeout(resolve, 2));
   const cpuAtReady = cpuMs();

@@ -11,7 +11,7 @@ const STOP_TIMEOUT_MS = 45_000;
 /**
  * Node flags for the consumer processes, from BENCH_E2E_NODE_ARGS (space-separated), e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/e2e-prof` to see where a side spends its time;
- * BENCH_E2E_PROFILE_SIDE=iprisk|passthrough limits them to one side.
+ * BENCH_E2E_PROFILE_SIDE=iprisk|iprisk-eos|passthrough limits them to one side.
  */
 function childExecArgv(side: SutArgs['side']): string[] {
   const only = process.env.BENCH_E2E_PROFILE_SIDE;

@@ -7,6 +7,7 @@
 import type { Admin } from 'kafkajs';
 import { nowMs } from '../lib/measure.js';
 import type { Side, StageSeconds } from './protocol.js';
+import { isIprisk } from './protocol.js';
 import { processCpuMs } from './stack.js';
 import { SutProcess } from './sut.js';
 import type { RunTopics } from './topics.js';
@@ -47,8 +48,8 @@ export async function throughputRound(ctx: ThroughputContext, side: Side, round:
   const alerts = ctx.topics.name(`${side}-alerts-${round}`);
   const dlq = ctx.topics.name(`${side}-dlq-${round}`);
   const group = ctx.topics.group(`${side}-${round}`);
-  await ctx.topics.create([output], ctx.partitions, { avroSubjects: side === 'iprisk' });
-  if (side === 'iprisk') {
+  await ctx.topics.create([output], ctx.partitions, { avroSubjects: isIprisk(side) });
+  if (isIprisk(side)) {
     await ctx.topics.create([alerts], 1, { avroSubjects: true });
     await ctx.topics.create([dlq], 1);
   }
@@ -82,7 +83,7 @@ export async function throughputRound(ctx: ThroughputContext, side: Side, round:
       brokerCpuMs: brokerCpu !== undefined && brokerCpuEnd !== undefined ? brokerCpuEnd - brokerCpu : undefined,
       startupMs,
       outputRecords,
-      alertRecords: side === 'iprisk' ? await ctx.topics.count(alerts) : 0,
+      alertRecords: isIprisk(side) ? await ctx.topics.count(alerts) : 0,
       stages: stopped.stages,
     };
   } finally {
