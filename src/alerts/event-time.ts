@@ -32,14 +32,19 @@ function fromEpoch(value: number): number | null {
   return Math.round(value / 1e6);
 }
 
-/** Date.UTC silently rolls 31 Feb over into March; a round trip catches such dates. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+}
+
+/** Date.UTC silently rolls 31 Feb over into March, and reads years 0 to 99 as 1900 to 1999: such dates are refused. */
 function utcMillis(year: number, month: number, day: number, hour: number, minute: number, second: number): number | null {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return null;
+  if (year < 100 || day > daysInMonth(year, month)) return null;
   // A leap second is held at :59.999 rather than rejected.
-  const ms = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) + (second === 60 ? 999 : 0);
-  const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
-  return ms;
+  return Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) + (second === 60 ? 999 : 0);
 }
 
 function offsetMillis(sign: string, hours: string, minutes: string): number | null {
@@ -49,7 +54,49 @@ function offsetMillis(sign: string, hours: string, minutes: string): number | nu
   return (sign === '-' ? -1 : 1) * (h * 60 + m) * 60_000;
 }
 
+/** The two-digit number at `i`, or NaN. */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * 2000-10-10T13:55:36Z with an optional fraction, the form nearly every logger writes
+ * (toISOString's), read without the regular expression: the same answer as parseIso, or
+ * undefined when the text has another form. Several times faster, and every event is timed.
+ */
+function parseIsoUtc(text: string): number | null | undefined {
+  const n = text.length;
+  const zone = text.charCodeAt(n - 1);
+  if (n < 20 || (zone !== 90 && zone !== 122) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+    return undefined;
+  }
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (Number.isNaN(year + month + day + hour + minute + second)) return undefined;
+  let millis = 0;
+  if (n > 20) {
+    const separator = text.charCodeAt(19);
+    if ((separator !== 46 && separator !== 44) || n === 21) return undefined;
+    for (let i = 20; i < n - 1; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      // Milliseconds are the first three digits; later ones are cut, as parseIso cuts them.
+      if (i < 23) millis += d * 10 ** (22 - i);
+    }
+  }
+  const base = utcMillis(year, month, day, hour, minute, second);
+  return base === null ? null : base + millis;
+}
+
 function parseIso(text: string): number | null {
+  const fast = parseIsoUtc(text);
+  if (fast !== undefined) return fast;
   const m = ISO_8601.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

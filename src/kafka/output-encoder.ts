@@ -80,12 +80,15 @@ export class OutputEncoder {
       }),
     );
     const { arena, converters } = this;
+    // One object for every record's fallback rather than one per record.
+    const fallbacks = { timestamp: 0 };
     return {
       encode(e, writer, recordTimestampMs) {
         const r = resolved.get(writer ?? e.kind);
         if (r === undefined) throw new Error(`no output schema was resolved for ${writer ? `schema id ${writer.id}` : `${e.kind} events`}`);
         if (!(r instanceof EnrichedWriter)) throw r.failed;
-        const fields = writer ? e.event : converters[e.kind].convert(e.event, { timestamp: recordTimestampMs });
+        fallbacks.timestamp = recordTimestampMs;
+        const fields = writer ? e.event : converters[e.kind].convert(e.event, fallbacks);
         return r.write(arena, fields, e.security, e.enrichment);
       },
     };

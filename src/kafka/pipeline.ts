@@ -79,7 +79,8 @@ export function byTopic(records: readonly OutRecord[]): TopicMessages[] {
       entry = { topic: r.topic, messages: [] };
       topics.set(r.topic, entry);
     }
-    entry.messages.push({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) });
+    // An OutRecord is a kafkajs message as it is (its topic is not read): no copy of each.
+    entry.messages.push(r);
   }
   return [...topics.values()];
 }
@@ -203,13 +204,8 @@ export class Pipeline {
     const route = this.options.routes.get(batch.topic);
     if (!route) throw new Error(`no route for topic ${batch.topic}`);
     const { metrics } = this.options;
-    const records: InRecord[] = batch.messages.map((m) => ({
-      offset: m.offset,
-      key: m.key ?? null,
-      value: m.value,
-      headers: m.headers,
-      timestamp: m.timestamp,
-    }));
+    // kafkajs's messages are InRecords as they come: no copy of each.
+    const records: readonly InRecord[] = batch.messages;
     const beat = setInterval(() => {
       payload.heartbeat().catch(() => undefined);
     }, this.options.heartbeatIntervalMs);

@@ -8,7 +8,7 @@ export interface InRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Headers | undefined;
+  headers?: Headers | undefined;
   /** Broker or producer timestamp, epoch milliseconds as text. */
   timestamp: string;
 }

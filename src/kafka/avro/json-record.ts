@@ -2,7 +2,9 @@ import { parseEventTime } from '../../alerts/event-time.js';
 import type { AvroField, AvroRecord, AvroSchema } from './schema-types.js';
 import { EXTRA_FIELD } from './enriched-schema.js';
 
-type Converter = (value: unknown) => { ok: true; value: unknown } | { ok: false };
+/** What a converter answers for a value that does not fit its field's type: no allocation per field, as a result object would take. */
+const NO_FIT: unique symbol = Symbol('no fit');
+type Converter = (value: unknown) => unknown;
 
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
@@ -11,26 +13,21 @@ const DIGITS = /^-?\d{1,16}$/;
 function integer(min: number, max: number): Converter {
   return (value) => {
     const n = typeof value === 'string' && DIGITS.test(value) ? Number(value) : value;
-    return typeof n === 'number' && Number.isSafeInteger(n) && n >= min && n <= max ? { ok: true, value: n } : { ok: false };
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= min && n <= max ? n : NO_FIT;
   };
 }
 
 function converterFor(type: AvroSchema): Converter {
-  if (type === 'string') return (v) => (typeof v === 'string' ? { ok: true, value: v } : { ok: false });
-  if (type === 'boolean') return (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false });
+  if (type === 'string') return (v) => (typeof v === 'string' ? v : NO_FIT);
+  if (type === 'boolean') return (v) => (typeof v === 'boolean' ? v : NO_FIT);
   if (type === 'int') return integer(INT_MIN, INT_MAX);
   if (type === 'long') return integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  if (type === 'double' || type === 'float') return (v) => (typeof v === 'number' && Number.isFinite(v) ? { ok: true, value: v } : { ok: false });
+  if (type === 'double' || type === 'float') return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : NO_FIT);
   if (typeof type === 'object' && !Array.isArray(type)) {
-    if (type.type === 'long' && type.logicalType === 'timestamp-millis') {
-      return (v) => {
-        const ms = parseEventTime(v);
-        return ms === null ? { ok: false } : { ok: true, value: ms };
-      };
-    }
+    if (type.type === 'long' && type.logicalType === 'timestamp-millis') return (v) => parseEventTime(v) ?? NO_FIT;
     if (type.type === 'enum' && Array.isArray(type.symbols)) {
       const symbols = new Set(type.symbols);
-      return (v) => (typeof v === 'string' && symbols.has(v) ? { ok: true, value: v } : { ok: false });
+      return (v) => (typeof v === 'string' && symbols.has(v) ? v : NO_FIT);
     }
   }
   throw new Error(`unsupported field type in a bundled event schema: ${JSON.stringify(type)}`);
@@ -76,8 +73,8 @@ export class JsonRecordConverter {
         continue;
       }
       const converted = field.convert(value);
-      if (converted.ok) {
-        record[field.name] = converted.value;
+      if (converted !== NO_FIT) {
+        record[field.name] = converted;
       } else {
         record[field.name] = field.nullable ? null : fallbacks[field.name];
         (extra ??= {})[field.name] = JSON.stringify(value);
