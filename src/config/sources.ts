@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MEANINGS } from '../security/record.js';
-import { FEED_FORMATS } from '../feeds/formats.js';
+import { BENIGN, SOURCE_MEANINGS } from '../security/record.js';
+import { FEED_FORMATS, isKnownGoodFormat } from '../feeds/formats.js';
 
 /**
  * One feed of the index (SPEC sections 5 and 12). `path` is relative to the folder of the
@@ -21,10 +21,16 @@ export const sourceSchema = z
       .describe("Local copy of the feed, relative to the folder of the file that declares it; `index update` downloads url into it. Absent: feeds/<name><ext> beside the config file."),
     url: z.url().optional().describe('Where `index update` fetches the feed (conditional requests). Formats with an official URL get it by default.'),
     meaning: z
-      .enum(MEANINGS)
+      .enum(SOURCE_MEANINGS)
       .optional()
-      .describe('What every entry of the feed means: required for netset, and for mmdb files whose records carry no flags of their own.'),
-    provider: z.string().min(1).optional().describe('The provider name the entries carry; overrides the one a format names by itself.'),
+      .describe(
+        'What every entry of the feed means: required for netset, and for mmdb files whose records carry no flags of their own. `benign` (any format) marks known-good networks such as verified crawlers: their ranges never carry is_bot, is_spam or is_known_attacker from other sources, and the score is recomputed without them. The googlebot, google-special-crawlers and google-user-triggered-fetchers formats are benign by themselves.',
+      ),
+    provider: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The provider name the entries carry; overrides the one a format names by itself. For a benign source, the name shown in provenance (`index inspect`).'),
     confidence: z.number().int().min(1).max(100).optional().describe('Confidence given to vpn / proxy signals of this source that carry none.'),
     sha256: z
       .string()
@@ -40,13 +46,25 @@ export const sourceSchema = z
     if (src.format === 'netset' && src.meaning === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `netset sources must declare a meaning (${MEANINGS.join(' | ')})`,
+        message: `netset sources must declare a meaning (${SOURCE_MEANINGS.join(' | ')})`,
+        path: ['meaning'],
+      });
+    }
+    if (isKnownGoodFormat(src.format) && src.meaning !== undefined && src.meaning !== BENIGN) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${src.format} lists Google's own crawlers: its meaning is benign, not '${src.meaning}'`,
         path: ['meaning'],
       });
     }
   });
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
+
+/** Whether a source lists known-good networks (SPEC section 12): declared benign, or a format that is. */
+export function isKnownGoodSource(source: Pick<SourceConfig, 'format' | 'meaning'>): boolean {
+  return source.meaning === BENIGN || isKnownGoodFormat(source.format);
+}
 
 export const sourcesSchema = z
   .array(sourceSchema)

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SourceConfig } from '../config/sources.js';
+import { isKnownGoodSource } from '../config/sources.js';
 import { IpriskError, errorMessage } from '../errors.js';
+import { asKnownGood, knownGoodProvider } from './known-good.js';
 import { applySourceOverrides } from './overrides.js';
 import { parserFor } from './registry.js';
 import type { LoadedSource } from './types.js';
@@ -15,7 +17,8 @@ function isGzip(data: Buffer): boolean {
 
 /**
  * Reads one source: its file (relative to `baseDir`, gunzipped when it is gzip, whatever its
- * name), parsed by its format, with the source's provider / confidence overrides applied.
+ * name), parsed by its format, with the source's provider / confidence overrides applied; a
+ * known-good (benign) source keeps only its networks.
  * A missing or unreadable file, or one not of the format at all, throws FEED_UNREADABLE naming
  * the source and the file; bad lines come back as problems.
  */
@@ -50,12 +53,14 @@ export async function loadSource(source: SourceConfig, baseDir: string): Promise
     }
     throw new IpriskError('FEED_UNREADABLE', `source '${source.name}': ${file}: ${errorMessage(err)}`, { cause: err });
   }
+  const knownGood = isKnownGoodSource(source);
   return {
     name: source.name,
     format: source.format,
     file,
-    entries: applySourceOverrides(result.entries, source),
+    entries: knownGood ? asKnownGood(result.entries, source) : applySourceOverrides(result.entries, source),
     problems: result.problems,
     bytes: data.length,
+    ...(knownGood ? { knownGood: { provider: knownGoodProvider(source) } } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { Reader } from 'mmdb-lib';
 import type { Response } from 'mmdb-lib';
 import { IpriskError, errorMessage } from '../errors.js';
 import { formatNetwork } from '../ip/network.js';
-import { signalsForMeaning } from '../security/record.js';
+import { BENIGN, signalsForMeaning } from '../security/record.js';
 import type { Signals } from '../security/record.js';
 import { EntryCollector } from './collector.js';
 import { mapMmdbRecord, maxMindSchemaOf } from './mmdb-records.js';
@@ -54,7 +54,9 @@ export const parseMmdb: FeedParser = (input) => {
   const decoder = new Decoder(input.data, metadata.searchTreeSize + DATA_SECTION_SEPARATOR_BYTES);
   const schema = maxMindSchemaOf(metadata.databaseType);
   const { meaning, provider, confidence } = input.source;
-  const meaningSignals = meaning === undefined ? undefined : signalsForMeaning(meaning, provider, confidence);
+  // Benign: every network of the file is known-good, whatever its record says.
+  const benign = meaning === BENIGN;
+  const meaningSignals = meaning === undefined || meaning === BENIGN ? undefined : signalsForMeaning(meaning, provider, confidence);
   const out = new EntryCollector(input.file, { dedupe: false });
   // Many networks share one data record: map each record once.
   const mapped = new Map<number, Signals | string>();
@@ -74,7 +76,7 @@ export const parseMmdb: FeedParser = (input) => {
         mapped.set(dataOffset, signals);
       }
       if (typeof signals === 'string') out.problem(ordinal, `${formatNetwork(network)}: ${signals}`);
-      else if (Object.keys(signals).length > 0) out.add(network, signals);
+      else if (benign || Object.keys(signals).length > 0) out.add(network, signals);
     });
   } catch (err) {
     throw new IpriskError('FEED_UNREADABLE', `${input.file}: corrupt MaxMind DB search tree: ${errorMessage(err)}`, { cause: err });

@@ -1,6 +1,7 @@
 import { IpriskError } from '../errors.js';
-import { signalsForMeaning } from '../security/record.js';
+import { BENIGN, signalsForMeaning } from '../security/record.js';
 import { readAddressList } from './address-list.js';
+import { KNOWN_GOOD_SIGNALS } from './known-good.js';
 import { textLines } from './text.js';
 import type { FeedParser } from './types.js';
 
@@ -11,5 +12,6 @@ export const parseNetset: FeedParser = (input) => {
   if (meaning === undefined) {
     throw new IpriskError('CONFIG_INVALID', `source '${input.source.name}': netset sources must declare a meaning`);
   }
-  return readAddressList(input, textLines(input.data), Object.freeze(signalsForMeaning(meaning, provider, confidence)));
+  const signals = meaning === BENIGN ? KNOWN_GOOD_SIGNALS : Object.freeze(signalsForMeaning(meaning, provider, confidence));
+  return readAddressList(input, textLines(input.data), signals);
 };

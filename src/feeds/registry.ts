@@ -5,6 +5,7 @@ import { parseCloudflare } from './cloudflare.js';
 import type { FeedFormat } from './formats.js';
 import { FEED_FORMATS } from './formats.js';
 import { parseGcp } from './gcp.js';
+import { parseGoogleCrawlers } from './google-crawlers.js';
 import { parseIcloudRelay } from './icloud-relay.js';
 import { parseIpriskCsv } from './iprisk-csv.js';
 import { parseIpriskJsonl } from './iprisk-jsonl.js';
@@ -27,6 +28,9 @@ export const FEED_PARSERS: Readonly<Record<FeedFormat, FeedParser>> = Object.fre
   oracle: parseOracle,
   'icloud-relay': parseIcloudRelay,
   netset: parseNetset,
+  googlebot: parseGoogleCrawlers,
+  'google-special-crawlers': parseGoogleCrawlers,
+  'google-user-triggered-fetchers': parseGoogleCrawlers,
 });
 
 export function isFeedFormat(name: string): name is FeedFormat {

@@ -42,4 +42,7 @@ export interface LoadedSource {
   problems: FeedProblem[];
   /** Bytes read (after gunzip). */
   bytes: number;
+  /** Known-good networks (meaning `benign`, SPEC section 12): the builder clears the abuse flags
+   * other sources give its ranges. Absent: an ordinary source. */
+  knownGood?: { provider: string };
 }

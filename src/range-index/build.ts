@@ -44,6 +44,7 @@ export function buildIndex(sources: readonly LoadedSource[], options: BuildOptio
   const table = new EntryTable(
     sources.map((s) => s.name),
     options.weights ?? DEFAULT_SCORE_WEIGHTS,
+    sources.map((s) => s.knownGood !== undefined),
   );
   const sourceStats: SourceStats[] = sources.map((s) => ({
     name: s.name,

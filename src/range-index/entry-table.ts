@@ -1,6 +1,6 @@
 import type { Signals } from '../security/record.js';
 import type { ScoreWeights } from '../security/score.js';
-import { mergeSignals } from '../security/score.js';
+import { KNOWN_GOOD_CLEARS, mergeSignals } from '../security/score.js';
 import type { SnapshotEntry } from './types.js';
 
 /** What one source says about the most specific of its networks holding an interval. */
@@ -29,9 +29,15 @@ export class EntryTable {
   private readonly byContributions = new Map<string, number>();
   private readonly byAnswer = new Map<string, number>();
 
-  constructor(sourceNames: readonly string[], weights: Readonly<ScoreWeights>) {
+  /** Per source (config order): whether it lists known-good networks (SPEC section 12). */
+  private readonly knownGood: readonly boolean[];
+  /** Entries whose range a known-good source cleared of an abuse flag another source gave. */
+  readonly clearedEntries = new Set<number>();
+
+  constructor(sourceNames: readonly string[], weights: Readonly<ScoreWeights>, knownGood: readonly boolean[] = []) {
     this.sourceNames = sourceNames;
     this.weights = weights;
+    this.knownGood = knownGood;
     this.signalIdentity = sourceNames.map(() => new Map<Signals, number>());
   }
 
@@ -61,7 +67,9 @@ export class EntryTable {
 
     const signals: Signals[] = [];
     for (const c of contributions) signals.push(...c.signals);
-    const security = mergeSignals(signals, this.weights);
+    const knownGood = contributions.some((c) => this.knownGood[c.source] === true);
+    const security = mergeSignals(signals, this.weights, { knownGood });
+    const cleared = knownGood && signals.some((s) => KNOWN_GOOD_CLEARS.some((flag) => s[flag] === true));
     const sourceIndices = [...new Set(contributions.map((c) => c.source))].sort((a, b) => a - b);
     const answerKey = `${JSON.stringify(security)}\u0000${sourceIndices.join(',')}`;
     let id = this.byAnswer.get(answerKey);
@@ -71,6 +79,7 @@ export class EntryTable {
       this.entrySources.push(sourceIndices);
       this.byAnswer.set(answerKey, id);
     }
+    if (cleared) this.clearedEntries.add(id);
     this.byContributions.set(key, id);
     return id;
   }

@@ -95,6 +95,16 @@ export const MEANINGS = [
 export type Meaning = (typeof MEANINGS)[number];
 
 /**
+ * What a source may declare for every network it lists: one of the signal meanings, or
+ * `benign` (SPEC section 12), a known-good network such as a verified search-engine crawler.
+ * Benign is not a signal: it takes `is_bot`, `is_spam` and `is_known_attacker` away from
+ * whatever other sources say about its ranges (see KNOWN_GOOD_CLEARS in score.ts).
+ */
+export const BENIGN = 'benign';
+export const SOURCE_MEANINGS = [...MEANINGS, BENIGN] as const;
+export type SourceMeaning = (typeof SOURCE_MEANINGS)[number];
+
+/**
  * Signals for a list entry of a declared meaning. A residential proxy is also a proxy
  * (ipgeolocation and MaxMind both report it so). The provider name goes to the field that
  * meaning has one for; meanings without a name field (tor, attacker, spam, bot) drop it.

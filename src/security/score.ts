@@ -91,6 +91,19 @@ export function clampScore(score: number): number {
   return Math.max(0, Math.min(100, Math.round(score)));
 }
 
+/**
+ * The abuse flags a known-good network never carries (SPEC section 12): ipgeolocation does not
+ * flag verified crawlers and other clean bots as bots, and an operator's own egress is neither
+ * spam nor an attacker. Anonymity, hosting and provider names are facts about the network and
+ * stay: a Googlebot address is still a Google Cloud address.
+ */
+export const KNOWN_GOOD_CLEARS = ['is_bot', 'is_spam', 'is_known_attacker'] as const satisfies readonly (keyof SecurityRecord)[];
+
+export interface MergeOptions {
+  /** A known-good (benign) source covers the range: clear KNOWN_GOOD_CLEARS and score the rest. */
+  knownGood?: boolean;
+}
+
 function unionInto(target: string[], names: readonly string[] | undefined): void {
   if (!names) return;
   for (const name of names) if (name && !target.includes(name)) target.push(name);
@@ -102,8 +115,16 @@ function unionInto(target: string[], names: readonly string[] | undefined): void
  * last-seen max, single provider names from the first source that has one. The score is the
  * highest score a source supplied, raised to the model's score of the merged flags when a
  * source without a score of its own contributed: more signals never lower it.
+ *
+ * In a known-good range the abuse flags are cleared and the score is the model's score of the
+ * flags that remain: a score a source supplied may count the cleared signals, and a single
+ * number cannot be taken apart.
  */
-export function mergeSignals(signals: readonly Signals[], weights: Readonly<ScoreWeights> = DEFAULT_SCORE_WEIGHTS): SecurityRecord {
+export function mergeSignals(
+  signals: readonly Signals[],
+  weights: Readonly<ScoreWeights> = DEFAULT_SCORE_WEIGHTS,
+  options: MergeOptions = {},
+): SecurityRecord {
   const record = emptySecurity();
   let supplied = -1;
   let flagsOnly = signals.length === 0;
@@ -131,6 +152,11 @@ export function mergeSignals(signals: readonly Signals[], weights: Readonly<Scor
   // A residential proxy is a proxy; the record never says one without the other.
   if (record.is_residential_proxy) record.is_proxy = true;
   record.is_anonymous = record.is_vpn || record.is_proxy || record.is_tor || record.is_relay;
+  if (options.knownGood === true) {
+    for (const flag of KNOWN_GOOD_CLEARS) record[flag] = false;
+    record.threat_score = modelScore(record, weights);
+    return record;
+  }
   const modelled = flagsOnly ? modelScore(record, weights) : -1;
   record.threat_score = Math.max(supplied, modelled, 0);
   return record;

@@ -12,6 +12,9 @@ import type { FeedFormat } from '../feeds/formats.js';
  * | cloudflare   | https://www.cloudflare.com/ips-v4                        | none               |
  * | oracle       | https://docs.oracle.com/iaas/tools/public_ip_ranges.json | none (`last_updated_timestamp`) |
  * | icloud-relay | https://mask-api.icloud.com/egress-ip-ranges.csv         | none               |
+ * | googlebot    | https://developers.google.com/static/search/apis/ipranges/googlebot.json | none (`creationTime`) |
+ * | google-special-crawlers | …/ipranges/special-crawlers.json              | none               |
+ * | google-user-triggered-fetchers | …/ipranges/user-triggered-fetchers.json | none             |
  *
  * Cloudflare publishes IPv6 at https://www.cloudflare.com/ips-v6, a second file: declare it as a
  * second `cloudflare` source with that `url`. Formats missing here have no stable official
@@ -24,6 +27,9 @@ const OFFICIAL = {
   cloudflare: 'https://www.cloudflare.com/ips-v4',
   oracle: 'https://docs.oracle.com/iaas/tools/public_ip_ranges.json',
   'icloud-relay': 'https://mask-api.icloud.com/egress-ip-ranges.csv',
+  googlebot: 'https://developers.google.com/static/search/apis/ipranges/googlebot.json',
+  'google-special-crawlers': 'https://developers.google.com/static/search/apis/ipranges/special-crawlers.json',
+  'google-user-triggered-fetchers': 'https://developers.google.com/static/search/apis/ipranges/user-triggered-fetchers.json',
 } as const satisfies Partial<Record<FeedFormat, string>>;
 
 export const DEFAULT_FEED_URLS: Readonly<Partial<Record<FeedFormat, string>>> = Object.freeze(OFFICIAL);

@@ -15,7 +15,7 @@ describe('official feed URLs', () => {
   });
 
   it('cover the public formats with a stable address and name why the others have none', () => {
-    expect(Object.keys(DEFAULT_FEED_URLS).sort()).toEqual(['aws', 'cloudflare', 'gcp', 'icloud-relay', 'oracle', 'tor-exits']);
+    expect(Object.keys(DEFAULT_FEED_URLS).sort()).toEqual(['aws', 'cloudflare', 'gcp', 'google-special-crawlers', 'google-user-triggered-fetchers', 'googlebot', 'icloud-relay', 'oracle', 'tor-exits']);
     for (const format of FEED_FORMATS) {
       if (DEFAULT_FEED_URLS[format] === undefined) expect(noDefaultUrlReason(format), format).toMatch(/set url/);
       else expect(noDefaultUrlReason(format)).toBeUndefined();
