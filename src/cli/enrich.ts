@@ -8,7 +8,7 @@ import type { EventKind } from '../enrich/enricher.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
-import { describeIndex, openIndexSpec } from './open-index.js';
+import { describeIndex, openIndexSpec, servedView } from './open-index.js';
 
 interface EnrichOptions {
   output?: string;
@@ -62,7 +62,7 @@ export function registerEnrich(program: Command): void {
       }
       const workers = remoteConfigured ? 1 : asked;
       // Workers open the index themselves; the main thread then never loads it.
-      const index = workers === 1 ? await openIndexSpec(indexSpec) : undefined;
+      const index = workers === 1 ? await openIndexSpec(indexSpec, servedView(config)) : undefined;
       const remote = remoteConfigured
         ? createRemote(config.remote, { logger: createLogger(), baseDir: loaded.baseDir, weights: config.score })
         : undefined;

@@ -93,8 +93,12 @@ export function registerIndex(program: Command): void {
       const filed = opts.history === undefined ? undefined : await fileSnapshot(opts.history, data, { validFrom: data.validFrom });
       if (opts.quiet) return;
       const problems = sources.reduce((n, s) => n + s.problems.length, 0);
+      const nameWidth = Math.max(24, ...sources.map((s) => s.name.length));
+      const formatWidth = Math.max(13, ...sources.map((s) => s.format.length));
       const lines = sources.map(
-        (s) => `  ${s.name.padEnd(24)} ${s.format.padEnd(13)} ${String(s.entries.length).padStart(9)} networks  ${s.problems.length} problems`,
+        (s) =>
+          `  ${s.name.padEnd(nameWidth)} ${s.format.padEnd(formatWidth)} ${String(s.entries.length).padStart(9)} networks  ${s.problems.length} problems` +
+          (s.knownGood ? `  (benign: ${s.knownGood.provider})` : ''),
       );
       process.stderr.write(
         [

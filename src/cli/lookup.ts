@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { ApiAnswer } from '../enrich/answer.js';
-import { answerFromIndex } from '../enrich/answer.js';
+import { answerFromIndex, explainFromIndex } from '../enrich/answer.js';
 import { Projection } from '../security/projection.js';
 import { openIndex } from './open-index.js';
 
@@ -11,6 +11,7 @@ interface LookupOptions {
   fields?: string;
   excludes?: string;
   pretty?: boolean;
+  explain?: boolean;
 }
 
 export function registerLookup(program: Command): void {
@@ -25,12 +26,18 @@ export function registerLookup(program: Command): void {
     .option('--fields <paths>', 'comma-separated fields to return, e.g. security.threat_score,security.is_vpn')
     .option('--excludes <paths>', 'comma-separated fields to leave out, e.g. security.is_tor')
     .option('--pretty', 'indent the JSON output', false)
+    .option(
+      '--explain',
+      'add `provenance` to each answer: the matched network, the sources that contributed, and the known-good ones among them (meaning benign, or the config\'s allowlist)',
+      false,
+    )
     .addHelpText('after', '\nExit status: 0 when every entry was an IP address (bogons included), 1 when one was malformed.')
     .action(async (ips: string[], opts: LookupOptions) => {
       const loaded = loadConfig(opts.config);
       const { index } = await openIndex(opts.index, loaded);
       const projection = new Projection(opts.fields, opts.excludes);
-      const answers: ApiAnswer[] = ips.map((ip) => answerFromIndex(ip, index, projection));
+      const answer = opts.explain === true ? explainFromIndex : answerFromIndex;
+      const answers: ApiAnswer[] = ips.map((ip) => answer(ip, index, projection));
       const body = answers.length === 1 ? answers[0] : answers;
       process.stdout.write(`${JSON.stringify(body, null, opts.pretty ? 2 : undefined)}\n`);
       if (answers.some((a) => 'message' in a && a.message.endsWith('is not a valid IP address.'))) process.exitCode = 1;

@@ -1,8 +1,10 @@
 import type { LoadedConfig } from '../config/load.js';
+import type { IpriskConfig } from '../config/schema.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { formatProblem, loadSource } from '../feeds/load.js';
 import type { LoadedSource } from '../feeds/types.js';
 import { SAMPLE_SOURCES } from '../paths.js';
+import { allowlistView } from '../range-index/allowlist.js';
 import { buildIndex } from '../range-index/build.js';
 import { CompiledRangeIndex } from '../range-index/range-index.js';
 import { readSnapshot } from '../range-index/snapshot.js';
@@ -65,12 +67,22 @@ export function describeIndex(explicit: string | undefined, loaded: LoadedConfig
   return configured === undefined ? { kind: 'sample' } : { kind: 'snapshot', path: resolvePath(loaded, configured) };
 }
 
-export async function openIndexSpec(spec: IndexSpec): Promise<RangeIndex> {
-  return spec.kind === 'snapshot' ? readSnapshot(spec.path) : sampleIndex();
+/** What a command serves of each index it loads: the index as seen through the config's allowlist. */
+export function servedView(config: Pick<IpriskConfig, 'allowlist' | 'score'>): (index: RangeIndex) => RangeIndex {
+  return allowlistView(config.allowlist, config.score);
 }
 
-/** The index a command uses (describeIndex) and its file, opened. */
-export async function openIndex(explicit: string | undefined, loaded: LoadedConfig): Promise<{ index: RangeIndex; file: string | undefined }> {
+/** The index a spec names, opened and seen through `view` (servedView of the config). */
+export async function openIndexSpec(spec: IndexSpec, view: (index: RangeIndex) => RangeIndex): Promise<RangeIndex> {
+  return view(spec.kind === 'snapshot' ? await readSnapshot(spec.path) : await sampleIndex());
+}
+
+/** The index a command uses (describeIndex) and its file, opened and seen through `view`. */
+export async function openIndex(
+  explicit: string | undefined,
+  loaded: LoadedConfig,
+  view: (index: RangeIndex) => RangeIndex = servedView(loaded.config),
+): Promise<{ index: RangeIndex; file: string | undefined }> {
   const spec = describeIndex(explicit, loaded);
-  return { index: await openIndexSpec(spec), file: spec.kind === 'snapshot' ? spec.path : undefined };
+  return { index: await openIndexSpec(spec, view), file: spec.kind === 'snapshot' ? spec.path : undefined };
 }

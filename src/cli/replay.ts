@@ -21,7 +21,7 @@ import { createLogger } from '../telemetry/logger.js';
 import type { SnapshotHistory } from '../history/snapshot-history.js';
 import type { HistoryArgs } from './history-options.js';
 import { HISTORY_CACHE_HELP, HISTORY_HELP, historyCacheOption, openHistoryArg } from './history-options.js';
-import { sampleIndex } from './open-index.js';
+import { sampleIndex, servedView } from './open-index.js';
 
 export interface ReplayHooks {
   /** Events done and the window's size, after every processed slice. */
@@ -34,10 +34,10 @@ async function openHolder(loaded: LoadedConfig, logger: Logger): Promise<IndexHo
   const { path } = loaded.config.index;
   if (path === undefined) {
     logger.warn('index.path is not set: replaying against the bundled sample index, which is for trying iprisk out only');
-    return new IndexHolder(await sampleIndex());
+    return new IndexHolder(servedView(loaded.config)(await sampleIndex()));
   }
   // No reload watch: a replay is short, and one index for the whole window keeps it consistent.
-  return IndexHolder.open(resolvePath(loaded, path));
+  return IndexHolder.open(resolvePath(loaded, path), servedView(loaded.config));
 }
 
 /**

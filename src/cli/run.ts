@@ -19,7 +19,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { startOpsServer } from '../telemetry/ops-server.js';
-import { sampleIndex } from './open-index.js';
+import { sampleIndex, servedView } from './open-index.js';
 
 /** Problems `run` needs solved that the schema alone cannot see, listed together by path. */
 function runProblems(loaded: LoadedConfig): string[] {
@@ -49,12 +49,12 @@ async function openHolder(loaded: LoadedConfig, metrics: Metrics, logger: Logger
   const { index } = loaded.config;
   if (index.path === undefined) {
     logger.warn('index.path is not set: serving the bundled sample index, which is for trying iprisk out only');
-    const holder = new IndexHolder(await sampleIndex());
+    const holder = new IndexHolder(servedView(loaded.config)(await sampleIndex()));
     exportIndex(metrics, holder.current);
     return holder;
   }
   const file = resolvePath(loaded, index.path);
-  const holder = await IndexHolder.open(file);
+  const holder = await IndexHolder.open(file, servedView(loaded.config));
   exportIndex(metrics, holder.current);
   if (index.watch) {
     let serving = holder.current;

@@ -10,7 +10,7 @@ import { IndexHolder } from '../range-index/reload.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createMetrics } from '../telemetry/metrics.js';
-import { openIndex } from './open-index.js';
+import { openIndex, servedView } from './open-index.js';
 
 interface ServeOptions {
   config?: string;
@@ -72,12 +72,13 @@ SIGTERM / SIGINT stop accepting connections, let in-flight requests finish, and 
       }
       const logger = createLogger();
       const metrics = createMetrics();
-      const { index, file } = await openIndex(opts.index, loaded);
+      const view = servedView(loaded.config);
+      const { index, file } = await openIndex(opts.index, loaded, view);
       // The keys file is re-read when it changes; a bad or empty new file keeps the keys in use.
       const keysWatcher =
         gathered.file === undefined ? undefined : new ApiKeysFileWatcher(keys, gathered.file, gathered.fixed, { logger });
       keysWatcher?.start();
-      const holder = new IndexHolder(index, file);
+      const holder = new IndexHolder(index, file, view);
       if (file !== undefined && config.index.watch) {
         holder.watchSnapshot(file, {
           debounceMs: config.index.reload_debounce_ms,

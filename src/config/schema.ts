@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowlistSchema } from './allowlist.js';
 import { sourcesSchema } from './sources.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../security/score.js';
 import { alertsSchema } from '../alerts/rules-schema.js';
@@ -104,6 +105,9 @@ export const enrichSchema = ipExtractionSchema
 
 export const configSchema = z.strictObject({
   sources: sourcesSchema.default([]).describe('Feeds the index is built from (`index build`, `index update`).'),
+  allowlist: allowlistSchema
+    .default([])
+    .describe('Known-good networks of the operator (own egress, partners), applied at lookup time by run, serve, enrich, replay and lookup: no is_bot, is_spam or is_known_attacker inside them, the score recomputed without them. No index rebuild needed.'),
   score: scoreSchema.describe('Weights of the threat score model, for sources that carry flags but no score.'),
   index: indexSchema.describe('The range index snapshot that answers lookups.'),
   enrich: enrichSchema.describe('How the client address is found in an event.'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BENIGN, SOURCE_MEANINGS } from '../security/record.js';
 import { FEED_FORMATS, isKnownGoodFormat } from '../feeds/formats.js';
+import { uniqueBy } from './unique.js';
 
 /**
  * One feed of the index (SPEC sections 5 and 12). `path` is relative to the folder of the
@@ -12,7 +13,7 @@ export const sourceSchema = z
       .string()
       .min(1)
       .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
-      .describe('Unique name of the source; shown in provenance (enrichment, `index inspect`) and in feed update metrics.'),
+      .describe('Unique name of the source; shown in provenance (`lookup --explain`, `index inspect`) and in feed update metrics.'),
     format: z.enum(FEED_FORMATS).describe('How the feed is parsed (see "Building a real index" in the README).'),
     path: z
       .string()
@@ -30,7 +31,7 @@ export const sourceSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('The provider name the entries carry; overrides the one a format names by itself. For a benign source, the name shown in provenance (`index inspect`).'),
+      .describe('The provider name the entries carry; overrides the one a format names by itself. For a benign source, the name it goes by in provenance (`index inspect`, `lookup --explain`).'),
     confidence: z.number().int().min(1).max(100).optional().describe('Confidence given to vpn / proxy signals of this source that carry none.'),
     sha256: z
       .string()
@@ -66,15 +67,4 @@ export function isKnownGoodSource(source: Pick<SourceConfig, 'format' | 'meaning
   return source.meaning === BENIGN || isKnownGoodFormat(source.format);
 }
 
-export const sourcesSchema = z
-  .array(sourceSchema)
-  .superRefine((list, ctx) => {
-    const seen = new Map<string, number>();
-    list.forEach((src, i) => {
-      const before = seen.get(src.name);
-      if (before !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `duplicate source name '${src.name}' (also at sources.${before})`, path: [i, 'name'] });
-      }
-      seen.set(src.name, i);
-    });
-  });
+export const sourcesSchema = z.array(sourceSchema).superRefine(uniqueBy<SourceConfig>('name', 'source name', 'sources'));

@@ -1,6 +1,6 @@
 import { AlertEngine } from '../alerts/engine.js';
 import type { IndexSpec } from '../cli/open-index.js';
-import { openIndexSpec } from '../cli/open-index.js';
+import { openIndexSpec, servedView } from '../cli/open-index.js';
 import type { IpriskConfig } from '../config/schema.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { Enricher } from '../enrich/enricher.js';
@@ -23,7 +23,7 @@ export interface EnrichWorkerSetup {
  * providers enriches on one thread.
  */
 export async function chunkEnricherOf(setup: EnrichWorkerSetup): Promise<ChunkEnricher> {
-  const index = await openIndexSpec(setup.index);
+  const index = await openIndexSpec(setup.index, servedView(setup.config));
   const { config } = setup;
   return new ChunkEnricher({
     enricher: new Enricher({ index: { current: index }, extraction: config.enrich, maxIndexAgeSecs: config.index.max_age_secs }),

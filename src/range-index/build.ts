@@ -54,6 +54,7 @@ export function buildIndex(sources: readonly LoadedSource[], options: BuildOptio
     problems: s.problems.length,
     rangesV4: 0,
     rangesV6: 0,
+    ...(s.knownGood ? { benign: { provider: s.knownGood.provider, clearedRangesV4: 0, clearedRangesV6: 0 } } : {}),
   }));
 
   const v4: Item<number>[] = [];
@@ -268,7 +269,12 @@ function collectStats(
     if (id < 0) return;
     rangesV4++;
     const size = (v4.starts[i + 1] ?? V4_END) - v4.starts[i]!;
-    for (const s of table.entrySources[id]!) sources[s]!.rangesV4++;
+    const cleared = table.clearedEntries.has(id);
+    for (const s of table.entrySources[id]!) {
+      const stats = sources[s]!;
+      stats.rangesV4++;
+      if (cleared && stats.benign) stats.benign.clearedRangesV4++;
+    }
     for (const f of entryFlags[id]!) {
       flags[f].rangesV4++;
       flags[f].addressesV4 += size;
@@ -277,7 +283,12 @@ function collectStats(
   v6.entryIds.forEach((id) => {
     if (id < 0) return;
     rangesV6++;
-    for (const s of table.entrySources[id]!) sources[s]!.rangesV6++;
+    const cleared = table.clearedEntries.has(id);
+    for (const s of table.entrySources[id]!) {
+      const stats = sources[s]!;
+      stats.rangesV6++;
+      if (cleared && stats.benign) stats.benign.clearedRangesV6++;
+    }
     for (const f of entryFlags[id]!) flags[f].rangesV6++;
   });
   return { rangesV4, rangesV6, entries: table.entries.length, sources, flags, bogonNetworksClipped };

@@ -71,7 +71,9 @@ export class EntryTable {
     const security = mergeSignals(signals, this.weights, { knownGood });
     const cleared = knownGood && signals.some((s) => KNOWN_GOOD_CLEARS.some((flag) => s[flag] === true));
     const sourceIndices = [...new Set(contributions.map((c) => c.source))].sort((a, b) => a - b);
-    const answerKey = `${JSON.stringify(security)}\u0000${sourceIndices.join(',')}`;
+    // Whether flags were cleared is part of the answer's identity, so that the per-source count
+    // of cleared ranges (index inspect) counts exactly the ranges where it happened.
+    const answerKey = `${JSON.stringify(security)}\u0000${sourceIndices.join(',')}\u0000${cleared}`;
     let id = this.byAnswer.get(answerKey);
     if (id === undefined) {
       id = this.entries.length;

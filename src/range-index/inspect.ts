@@ -18,6 +18,9 @@ export interface IndexDescription {
     problems: number;
     ranges_v4: number;
     ranges_v6: number;
+    /** A known-good source (meaning benign): the provider it goes by, and the ranges where it
+     * cleared is_bot, is_spam or is_known_attacker that other sources gave; null otherwise. */
+    benign: { provider: string; cleared_ranges_v4: number; cleared_ranges_v6: number } | null;
   }[];
   flags: Record<FlagName, { ranges_v4: number; ranges_v6: number; addresses_v4: number }>;
 }
@@ -40,6 +43,7 @@ export function describeIndexJson(index: RangeIndex, now: Date): IndexDescriptio
       problems: s.problems,
       ranges_v4: s.rangesV4,
       ranges_v6: s.rangesV6,
+      benign: s.benign ? { provider: s.benign.provider, cleared_ranges_v4: s.benign.clearedRangesV4, cleared_ranges_v6: s.benign.clearedRangesV6 } : null,
     })),
     flags: Object.fromEntries(
       FLAG_NAMES.map((f) => {
@@ -83,6 +87,19 @@ export function table(head: string[], rows: string[][], leftColumns: number): st
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
+/** The known-good sources (meaning benign), when the index has any. */
+function knownGoodLines(sources: readonly SourceStats[]): string[] {
+  const rows = sources.flatMap((s) =>
+    s.benign ? [[s.name, s.benign.provider, group(s.benign.clearedRangesV4), group(s.benign.clearedRangesV6)]] : [],
+  );
+  if (rows.length === 0) return [];
+  return [
+    '',
+    'known-good sources (meaning benign: is_bot, is_spam, is_known_attacker cleared in their ranges)',
+    ...table(['name', 'provider', 'cleared ranges v4', 'cleared ranges v6'], rows, 2).map((l) => `  ${l}`),
+  ];
+}
+
 /** `iprisk index inspect`: what an operator checks before trusting a new snapshot. */
 export function describeIndex(index: RangeIndex, now: Date): string {
   const d = describeIndexJson(index, now);
@@ -108,6 +125,7 @@ export function describeIndex(index: RangeIndex, now: Date): string {
       ]),
       2,
     ).map((l) => `  ${l}`),
+    ...knownGoodLines(index.stats.sources),
     '',
     'flags',
     ...table(

@@ -22,7 +22,7 @@ function jumpTable(starts: Uint32Array, stride: number): Uint32Array {
 }
 
 /** Answers are shared by every caller: frozen so that no caller can change another's. */
-function toEntry(id: number, e: SnapshotEntry): IndexEntry {
+export function toEntry(id: number, e: SnapshotEntry): IndexEntry {
   Object.freeze(e.security.proxy_provider_names);
   Object.freeze(e.security.vpn_provider_names);
   return Object.freeze({

@@ -36,15 +36,19 @@ export class IndexHolder {
   private running: Promise<ReloadOutcome> | undefined;
   /** Reload requests so far; a load that began before the latest one is followed by another. */
   private requested = 0;
+  /** What is served of each snapshot read (the config's allowlist view, say). */
+  private readonly prepare: (index: RangeIndex) => RangeIndex;
 
-  constructor(initial: RangeIndex, file?: string) {
+  /** `initial` is served as given; `prepare` is applied to every snapshot reloaded after it. */
+  constructor(initial: RangeIndex, file?: string, prepare: (index: RangeIndex) => RangeIndex = (index) => index) {
     this.index = initial;
     this.file = file;
+    this.prepare = prepare;
   }
 
-  /** Loads a snapshot file and holds it. */
-  static async open(file: string): Promise<IndexHolder> {
-    return new IndexHolder(await readSnapshot(file), file);
+  /** Loads a snapshot file and holds it, through `prepare` now and on every reload. */
+  static async open(file: string, prepare: (index: RangeIndex) => RangeIndex = (index) => index): Promise<IndexHolder> {
+    return new IndexHolder(prepare(await readSnapshot(file)), file, prepare);
   }
 
   get current(): RangeIndex {
@@ -120,7 +124,7 @@ export class IndexHolder {
     const previous = this.index.version;
     let next: RangeIndex;
     try {
-      next = await readSnapshot(file);
+      next = this.prepare(await readSnapshot(file));
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.reloads.failure++;

@@ -49,6 +49,7 @@ const sourceStatsSchema = z.object({
   problems: count,
   rangesV4: count,
   rangesV6: count,
+  benign: z.object({ provider: z.string(), clearedRangesV4: count, clearedRangesV6: count }).optional(),
 });
 const flagStatsSchema = z.object({ rangesV4: count, rangesV6: count, addressesV4: count });
 const headerSchema = z.object({

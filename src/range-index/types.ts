@@ -42,6 +42,9 @@ export interface SourceStats {
   /** Index ranges this source contributes to, per family. */
   rangesV4: number;
   rangesV6: number;
+  /** A source of known-good networks (meaning benign, SPEC section 12): the provider name it goes
+   * by, and the ranges where it took is_bot, is_spam or is_known_attacker from other sources. */
+  benign?: { provider: string; clearedRangesV4: number; clearedRangesV6: number };
 }
 
 export interface IndexStats {

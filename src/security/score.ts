@@ -99,6 +99,17 @@ export function clampScore(score: number): number {
  */
 export const KNOWN_GOOD_CLEARS = ['is_bot', 'is_spam', 'is_known_attacker'] as const satisfies readonly (keyof SecurityRecord)[];
 
+/**
+ * A known-good network's answer (SPEC section 12): `record` without KNOWN_GOOD_CLEARS, scored by
+ * the model from the flags that remain. A score a source supplied may count the cleared signals,
+ * and a single number cannot be taken apart. Changes and returns `record`.
+ */
+export function clearKnownGood(record: SecurityRecord, weights: Readonly<ScoreWeights> = DEFAULT_SCORE_WEIGHTS): SecurityRecord {
+  for (const flag of KNOWN_GOOD_CLEARS) record[flag] = false;
+  record.threat_score = modelScore(record, weights);
+  return record;
+}
+
 export interface MergeOptions {
   /** A known-good (benign) source covers the range: clear KNOWN_GOOD_CLEARS and score the rest. */
   knownGood?: boolean;
@@ -117,8 +128,7 @@ function unionInto(target: string[], names: readonly string[] | undefined): void
  * source without a score of its own contributed: more signals never lower it.
  *
  * In a known-good range the abuse flags are cleared and the score is the model's score of the
- * flags that remain: a score a source supplied may count the cleared signals, and a single
- * number cannot be taken apart.
+ * flags that remain (clearKnownGood).
  */
 export function mergeSignals(
   signals: readonly Signals[],
@@ -152,11 +162,7 @@ export function mergeSignals(
   // A residential proxy is a proxy; the record never says one without the other.
   if (record.is_residential_proxy) record.is_proxy = true;
   record.is_anonymous = record.is_vpn || record.is_proxy || record.is_tor || record.is_relay;
-  if (options.knownGood === true) {
-    for (const flag of KNOWN_GOOD_CLEARS) record[flag] = false;
-    record.threat_score = modelScore(record, weights);
-    return record;
-  }
+  if (options.knownGood === true) return clearKnownGood(record, weights);
   const modelled = flagsOnly ? modelScore(record, weights) : -1;
   record.threat_score = Math.max(supplied, modelled, 0);
   return record;

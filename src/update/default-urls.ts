@@ -1,4 +1,6 @@
 import type { FeedFormat } from '../feeds/formats.js';
+import { isKnownGoodFormat } from '../feeds/formats.js';
+import { BENIGN } from '../security/record.js';
 
 /**
  * Where `iprisk index update` fetches a source that names no `url` of its own: the publisher's
@@ -47,12 +49,25 @@ export const NO_DEFAULT_URL: Readonly<Record<Exclude<FeedFormat, keyof typeof OF
   'iprisk-jsonl': 'a local file: set url to download it',
 });
 
-/** The URL a source is downloaded from: its own, else its format's official one, else none. */
-export function feedUrlOf(source: { format: FeedFormat; url?: string | undefined }): string | undefined {
-  return source.url ?? DEFAULT_FEED_URLS[source.format];
+/**
+ * A source of another format declared `meaning: benign` (a gcp-shaped crawler file, say) lists
+ * other networks than its format's official feed: fetching that feed into it would mark all of
+ * Google Cloud, where anyone can rent an address, as known-good.
+ */
+function borrowsFormat(format: FeedFormat, meaning: string | undefined): boolean {
+  return meaning === BENIGN && !isKnownGoodFormat(format);
 }
 
-/** Why a source without a `url` is not downloaded (undefined when its format has a default). */
-export function noDefaultUrlReason(format: FeedFormat): string | undefined {
+/** The URL a source is downloaded from: its own, else its format's official one, else none. */
+export function feedUrlOf(source: { format: FeedFormat; url?: string | undefined; meaning?: string | undefined }): string | undefined {
+  if (source.url !== undefined) return source.url;
+  return borrowsFormat(source.format, source.meaning) ? undefined : DEFAULT_FEED_URLS[source.format];
+}
+
+/** Why a source without a `url` is not downloaded (undefined when it gets its format's default). */
+export function noDefaultUrlReason(format: FeedFormat, meaning?: string): string | undefined {
+  if (borrowsFormat(format, meaning) && DEFAULT_FEED_URLS[format] !== undefined) {
+    return `a benign source lists its own networks, not the ${format} feed's: set url (Google's crawler files have formats of their own with official URLs: googlebot, google-special-crawlers, google-user-triggered-fetchers)`;
+  }
   return DEFAULT_FEED_URLS[format] === undefined ? (NO_DEFAULT_URL as Partial<Record<FeedFormat, string>>)[format] : undefined;
 }

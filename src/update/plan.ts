@@ -81,7 +81,7 @@ export function planUpdate(loaded: LoadedConfig, options: PlanOptions = {}): Upd
     const file = path.resolve(baseDir, relative);
     const download = url !== undefined && (only === undefined || only.has(source.name));
     if (url === undefined && only?.has(source.name)) {
-      problems.push(`--only: source '${source.name}' has no url to download from (sources.${i}.url): ${noDefaultUrlReason(source.format) ?? ''}`);
+      problems.push(`--only: source '${source.name}' has no url to download from (sources.${i}.url): ${noDefaultUrlReason(source.format, source.meaning) ?? ''}`);
     }
     if (download) {
       // Two downloads into one file would overwrite each other every round.
@@ -97,7 +97,7 @@ export function planUpdate(loaded: LoadedConfig, options: PlanOptions = {}): Upd
       file,
       url,
       download,
-      localReason: url === undefined ? noDefaultUrlReason(source.format) : undefined,
+      localReason: url === undefined ? noDefaultUrlReason(source.format, source.meaning) : undefined,
     });
   });
 

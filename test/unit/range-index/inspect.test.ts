@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildIndex } from '../../../src/range-index/build.js';
 import { describeIndex, describeIndexJson, formatAge } from '../../../src/range-index/inspect.js';
 import { CompiledRangeIndex } from '../../../src/range-index/range-index.js';
+import { decodeSnapshot, encodeSnapshot } from '../../../src/range-index/snapshot.js';
 import { source } from './sources.js';
 
 const builtAt = new Date('2025-06-01T10:00:00Z');
@@ -76,8 +77,33 @@ describe('describeIndexJson', () => {
       problems: 2,
       ranges_v4: 1,
       ranges_v6: 1,
+      benign: null,
     });
     expect(d.flags.is_vpn).toEqual({ ranges_v4: 1, ranges_v6: 0, addresses_v4: 65536 });
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
+  });
+});
+
+describe('known-good sources in inspect', () => {
+  const attackers = source('attackers', [['185.220.101.0/24', { is_known_attacker: true }], ['2a0b:f4c2::/40', { is_known_attacker: true }]]);
+  const crawlers = { ...source('crawlers', [['185.220.101.0/28', {}], ['185.220.102.0/28', {}]]), knownGood: { provider: 'Example crawlers' } };
+  const data = buildIndex([attackers, crawlers], { builtAt, version: 'benign-1' });
+
+  it('name the provider and count the ranges where they cleared a flag, also after a snapshot round trip', () => {
+    for (const index of [new CompiledRangeIndex(data), decodeSnapshot(encodeSnapshot(data), 'benign.snap')]) {
+      const d = describeIndexJson(index, now);
+      expect(d.sources.map((s) => [s.name, s.benign])).toEqual([
+        ['attackers', null],
+        // 185.220.101.0/28 cleared; 185.220.102.0/28 had nothing to clear.
+        ['crawlers', { provider: 'Example crawlers', cleared_ranges_v4: 1, cleared_ranges_v6: 0 }],
+      ]);
+      const text = describeIndex(index, now);
+      expect(text).toContain('known-good sources (meaning benign');
+      expect(text).toMatch(/crawlers\s+Example crawlers\s+1\s+0/);
+    }
+  });
+
+  it('are not mentioned when the index has none', () => {
+    expect(describeIndex(index, now)).not.toContain('known-good');
   });
 });

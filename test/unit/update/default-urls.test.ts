@@ -27,5 +27,8 @@ describe('official feed URLs', () => {
     expect(feedUrlOf({ format: 'aws' })).toBe('https://ip-ranges.amazonaws.com/ip-ranges.json');
     expect(feedUrlOf({ format: 'aws', url: 'https://mirror.example/ip-ranges.json' })).toBe('https://mirror.example/ip-ranges.json');
     expect(feedUrlOf({ format: 'azure' })).toBeUndefined();
+    expect(feedUrlOf({ format: 'gcp', meaning: 'benign' })).toBeUndefined();
+    expect(feedUrlOf({ format: 'gcp', meaning: 'benign', url: 'https://www.bing.com/toolbox/bingbot.json' })).toBe('https://www.bing.com/toolbox/bingbot.json');
+    expect(feedUrlOf({ format: 'googlebot', meaning: 'benign' })).toBe('https://developers.google.com/static/search/apis/ipranges/googlebot.json');
   });
 });

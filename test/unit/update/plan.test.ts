@@ -45,6 +45,28 @@ describe('planUpdate', () => {
     expect(plan.feeds[1]?.localReason).toContain('dated');
   });
 
+  it("downloads Google's crawler files from their official URLs, and never a benign gcp-shaped list from Google Cloud's", () => {
+    const plan = planUpdate(
+      loaded({
+        sources: [
+          { name: 'googlebot', format: 'googlebot', path: 'googlebot.json' },
+          { name: 'special', format: 'google-special-crawlers', path: 'special-crawlers.json' },
+          { name: 'fetchers', format: 'google-user-triggered-fetchers', path: 'user-triggered-fetchers.json' },
+          { name: 'crawlers', format: 'gcp', meaning: 'benign', provider: 'Googlebot', path: 'crawlers.json' },
+        ],
+      }),
+    );
+    expect(plan.feeds.map((f) => [f.source.name, f.url ?? null, f.download])).toEqual([
+      ['googlebot', 'https://developers.google.com/static/search/apis/ipranges/googlebot.json', true],
+      ['special', 'https://developers.google.com/static/search/apis/ipranges/special-crawlers.json', true],
+      ['fetchers', 'https://developers.google.com/static/search/apis/ipranges/user-triggered-fetchers.json', true],
+      // cloud.json (the gcp default) lists rentable Google Cloud space: taken as benign, it would
+      // clear every attacker on Google Cloud.
+      ['crawlers', null, false],
+    ]);
+    expect(plan.feeds[3]?.localReason).toMatch(/benign.*set url.*googlebot/);
+  });
+
   it('takes -o relative to the working folder over index.path relative to the config', () => {
     const plan = planUpdate(loaded({ sources: [] }), { output: 'out.snap' });
     expect(plan.snapshot).toBe(path.resolve('out.snap'));
