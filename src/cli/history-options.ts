@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_HISTORY_CACHE, SnapshotHistory } from '../history/snapshot-history.js';
+import type { RangeIndex } from '../range-index/types.js';
 
 /** `--history DIR [--history-cache N]` as commander hands them over. */
 export interface HistoryArgs {
@@ -18,8 +19,9 @@ export const HISTORY_HELP =
   "judge each event by the snapshot of this history folder in force at the event's time (index build --history); events older than the history get its oldest snapshot and stale: true, events without a time its newest; no remote fallback";
 export const HISTORY_CACHE_HELP = `snapshots of the history kept loaded at once (default: ${DEFAULT_HISTORY_CACHE})`;
 
-/** The history named on the command line, opened (its manifest read), or undefined. */
-export async function openHistoryArg(args: HistoryArgs): Promise<SnapshotHistory | undefined> {
+/** The history named on the command line, opened (its manifest read), or undefined. Each
+ * snapshot it loads is served through `view` (the config's allowlist, servedView). */
+export async function openHistoryArg(args: HistoryArgs, view: (index: RangeIndex) => RangeIndex): Promise<SnapshotHistory | undefined> {
   if (args.history === undefined) return undefined;
-  return SnapshotHistory.open(args.history, args.historyCache === undefined ? {} : { cacheSize: args.historyCache });
+  return SnapshotHistory.open(args.history, { view, ...(args.historyCache === undefined ? {} : { cacheSize: args.historyCache }) });
 }

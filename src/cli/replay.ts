@@ -137,7 +137,7 @@ export function registerReplay(program: Command): void {
     .action(async (opts: ReplayArgs & HistoryArgs & { config?: string }) => {
       const loaded = loadConfig(opts.config);
       const request = parseReplayRequest(opts, loaded.config);
-      const history = await openHistoryArg(opts);
+      const history = await openHistoryArg(opts, servedView(loaded.config));
       const logger = createLogger();
       const progress = new Progress();
       let stoppedBy: string | undefined;

@@ -15,6 +15,8 @@ export const DEFAULT_HISTORY_CACHE = 8;
 export interface SnapshotHistoryOptions {
   /** Loaded snapshots kept (least recently used go first); at least 1. */
   cacheSize?: number;
+  /** What is served of each snapshot loaded (the config's allowlist view); default: the snapshot. */
+  view?: (index: RangeIndex) => RangeIndex;
 }
 
 /**
@@ -28,10 +30,12 @@ export class SnapshotHistory {
   private readonly validFromMs: Float64Array;
   private readonly loaded: LRUCache<number, Promise<RangeIndex>>;
   private reads = 0;
+  private readonly view: (index: RangeIndex) => RangeIndex;
 
-  private constructor(dir: string, entries: readonly HistoryEntry[], cacheSize: number) {
+  private constructor(dir: string, entries: readonly HistoryEntry[], cacheSize: number, view: (index: RangeIndex) => RangeIndex) {
     this.dir = dir;
     this.entries = entries;
+    this.view = view;
     this.validFromMs = Float64Array.from(entries, (e) => Date.parse(e.valid_from));
     this.loaded = new LRUCache({ max: cacheSize });
   }
@@ -43,7 +47,7 @@ export class SnapshotHistory {
     if (manifest.snapshots.length === 0) {
       throw new IpriskError('HISTORY_INVALID', `snapshot history ${dir} holds no snapshot: file some with \`iprisk index build --history ${dir}\``);
     }
-    return new SnapshotHistory(dir, manifest.snapshots, cacheSize);
+    return new SnapshotHistory(dir, manifest.snapshots, cacheSize, options.view ?? ((index) => index));
   }
 
   /** Start of the oldest snapshot's validity: events before it predate the history. */
@@ -98,6 +102,6 @@ export class SnapshotHistory {
     this.reads++;
     const data = decodeSnapshotData(buf, file);
     // One file may serve several periods (content A, B, then A again); each answers as filed.
-    return new CompiledRangeIndex({ ...data, version: entry.version, validFrom: new Date(entry.valid_from) });
+    return this.view(new CompiledRangeIndex({ ...data, version: entry.version, validFrom: new Date(entry.valid_from) }));
   }
 }

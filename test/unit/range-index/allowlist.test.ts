@@ -6,6 +6,8 @@ import { parseConfig } from '../../../src/config/load.js';
 import { sourceSchema } from '../../../src/config/sources.js';
 import { explainFromIndex } from '../../../src/enrich/answer.js';
 import { loadSource } from '../../../src/feeds/load.js';
+import { SnapshotHistory } from '../../../src/history/snapshot-history.js';
+import { fileSnapshot } from '../../../src/history/store.js';
 import { AllowlistedIndex, allowlistView } from '../../../src/range-index/allowlist.js';
 import { buildIndex } from '../../../src/range-index/build.js';
 import { CompiledRangeIndex } from '../../../src/range-index/range-index.js';
@@ -126,6 +128,19 @@ describe('the config allowlist, applied at lookup time', () => {
     expect(holder.current.version).toBe('real');
     expect(find(holder.current, LISTED)!.sources).toEqual(['blocklist-de', 'blocklist-de-bots', 'allowlist:partner']);
     expect(find(holder.current, LISTED)!.security.is_known_attacker).toBe(false);
+  });
+});
+
+describe('the allowlist over a snapshot history', () => {
+  it('is applied to every snapshot the history loads, each keeping its own version and valid_from', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'iprisk-allowlist-history-'));
+    const validFrom = new Date('2025-06-01T00:00:00Z');
+    await fileSnapshot(dir, data, { validFrom });
+    const history = await SnapshotHistory.open(dir, { view: view([{ name: 'partner', cidrs: ['104.248.153.0/24'] }]) });
+    const loaded = await history.load(0);
+    expect(loaded.validFrom).toEqual(validFrom);
+    expect(find(loaded, LISTED)!.security.is_known_attacker).toBe(false);
+    expect(find(loaded, LISTED)!.sources).toEqual(['blocklist-de', 'blocklist-de-bots', 'allowlist:partner']);
   });
 });
 
