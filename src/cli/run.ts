@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AlertEngine } from '../alerts/engine.js';
 import { RetroAlerts } from '../alerts/retro.js';
+import type { Alert } from '../alerts/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig, resolvePath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
@@ -92,7 +93,14 @@ function retroAlerts(loaded: LoadedConfig, metrics: Metrics): RetroAlerts | unde
 function produceRetroAlerts(retro: RetroAlerts, sink: RetroAlertSink, index: RangeIndex, logger: Logger): void {
   const started = performance.now();
   const remembered = retro.size;
-  const found = retro.evaluate(index);
+  let found: Alert[];
+  try {
+    found = retro.evaluate(index);
+  } catch (err) {
+    // Called from the index holder's reload: a throw here would reject a reload nobody awaits.
+    logger.error({ err, version: index.version }, 'retro-alert look-back failed; the new index serves all the same');
+    return;
+  }
   const evaluateMs = Math.round(performance.now() - started);
   sink.send(found).then(
     () => {
