@@ -4,8 +4,10 @@ import type { BatchAnswers, EnrichCounts, Enricher, EnrichmentSource, EventKind 
 import { answerOf, detectKind, emptyCounts } from '../enrich/enricher.js';
 import type { ClientIp } from '../ip/client-ip.js';
 import { parseClientIp } from '../ip/client-ip.js';
+import { parseIPv4 } from '../ip/address.js';
 import type { RangeIndex } from '../range-index/types.js';
 import type { SecurityRecord } from '../security/record.js';
+import { OutputBytes } from './output-bytes.js';
 import { enrichmentParts, eventFields } from './serialize.js';
 
 /** A line that is not a JSON object; `line` counts from 1 at the chunk's first line. */
@@ -30,7 +32,7 @@ export interface RuleMatch {
 
 /** What one chunk of whole lines gives: everything but alert suppression, which needs input order. */
 export interface ChunkResult {
-  /** The enriched JSONL of the chunk's objects, in order. */
+  /** The enriched JSONL of the chunk's objects, in order: a view on a buffer of its own. */
   output: Uint8Array;
   /** Lines in the chunk, blank ones included: the next chunk's lines are numbered on from here. */
   lineCount: number;
@@ -54,27 +56,34 @@ export interface ChunkEnricherOptions {
 
 /**
  * One client's part of the output and of alert matching, worked out once and kept for as long
- * as its answer holds (see ChunkEnricher.cacheable).
+ * as its answer holds (see ChunkEnricher.cacheable). An event's line is its own text up to the
+ * closing brace, then `security` (shared by every client with the same answer), `middle`, the
+ * batch's time and `end`.
  */
 interface Resolved {
-  /** `,"security":…,"enrichment":{…"enriched_at":`, and what follows the time up to the newline. */
-  head: string;
-  end: string;
-  /** head, the batch's time and end: what replaces an event's closing brace. */
-  tail: string;
-  /** The batch time `tail` holds. */
-  stamp: number;
+  /** `"security":…,"enrichment":` as UTF-8. */
+  security: Buffer;
+  /** `{"ip":…,"index_version":…,"enriched_at":` as UTF-8. */
+  middle: Buffer;
+  /** `,"stale":…}}` and the newline. */
+  end: Buffer;
   source: EnrichmentSource;
   /** Null for private and invalid addresses, which never alert. */
-  security: Readonly<SecurityRecord> | null;
+  record: Readonly<SecurityRecord> | null;
   ip: string;
   /** Rules whose answer conditions hold, per kind (AlertEngine.answerCandidates). */
   access: readonly number[];
   auth: readonly number[];
 }
 
+const NO_BYTES = Buffer.alloc(0);
+const END_FRESH = Buffer.from(`${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: false }, '""')[1]}}\n`);
+const END_STALE = Buffer.from(`${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: true }, '""')[1]}}\n`);
+/** Distinct security texts whose bytes are kept; an index has a few hundred, remote answers more. */
+const MAX_SECURITY_TEXTS = 4096;
+
 /** Distinct address texts (and their answers) kept from batch to batch before starting afresh. */
-const MAX_REMEMBERED = 1 << 12;
+const MAX_REMEMBERED = 1 << 16;
 
 const NO_RULES: readonly number[] = [];
 const NO_SOURCE: AlertSource = { topic: '', partition: 0, offset: '' };
@@ -103,14 +112,14 @@ function isEmptyObject(event: Record<string, unknown>): boolean {
 }
 
 /**
- * The output line of an event that is not the common case (`{"…` up to `}`, no fields named
+ * The start of the output line of an event that is not the common case (`{"…` up to `}`, no fields named
  * security or enrichment): white space around the object is dropped, an empty object gets no
  * comma, and fields named security or enrichment are dropped from a re-serialised event, so
  * the output never holds them twice.
  */
-function unusualLine(line: string, event: Record<string, unknown>, tail: string): string {
+function unusualHead(line: string, event: Record<string, unknown>): string {
   const base = 'security' in event || 'enrichment' in event ? JSON.stringify(eventFields(event)) : isEmptyObject(event) ? '{}' : line.trim();
-  return base.length === 2 ? `{${tail.slice(1)}` : base.slice(0, -1) + tail;
+  return base.length === 2 ? '{' : `${base.slice(0, -1)},`;
 }
 
 /**
@@ -119,27 +128,36 @@ function unusualLine(line: string, event: Record<string, unknown>, tail: string)
  * (alert suppression, line numbers across chunks, the outputs) stays with the caller, so chunks
  * can be enriched in worker threads and taken back in order.
  *
- * An event's output is the text of its own line with the closing brace replaced by its client's
- * tail, built once per client and batch: the fields stay byte for byte as they came and the
- * event is never re-serialised. The chunk's output is one string, encoded to UTF-8 once.
+ * An event's output is the UTF-8 of its own line with the closing brace replaced by its
+ * client's tail: the fields stay byte for byte as they came and the event is never
+ * re-serialised. A client's tail is encoded once per batch, from parts kept across batches.
  */
 export class ChunkEnricher {
   private readonly enricher: Enricher;
   private readonly alerts: AlertEngine;
   private readonly kind: EventKind | undefined;
   private readonly batchSize: number;
-  /** Address text to its parse, across batches (parsing is pure). */
+  /**
+   * Parses across batches (parsing is pure): dotted quads by their value, which is cheaper to
+   * hash than the text (a quad parseIPv4 reads whole is canonical, so one value has one text),
+   * anything else by its text.
+   */
+  private readonly quads = new Map<number, ClientIp>();
   private readonly parsed = new Map<string, ClientIp>();
   private readonly parse = (raw: string): ClientIp => {
-    let client = this.parsed.get(raw);
+    const quad = parseIPv4(raw);
+    let client = quad >= 0 ? this.quads.get(quad) : this.parsed.get(raw);
     if (client === undefined) {
       client = parseClientIp(raw);
-      this.parsed.set(raw, client);
+      if (quad >= 0) this.quads.set(quad, client);
+      else this.parsed.set(raw, client);
     }
     return client;
   };
   /** Answers that hold across batches, valid for `resolvedFor`'s index and staleness. */
   private readonly resolved = new Map<ClientIp, Resolved>();
+  /** `"security":<json>,"enrichment":` as UTF-8, per security JSON text. */
+  private readonly securityBytes = new Map<string, Buffer>();
   private resolvedFor: { index: RangeIndex; stale: boolean } | undefined;
 
   constructor(options: ChunkEnricherOptions) {
@@ -153,11 +171,13 @@ export class ChunkEnricher {
     // Chunks end at a newline (or the end of the input), which is never inside a UTF-8
     // sequence: decoding chunk by chunk reads the same characters as decoding the whole input.
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    const result: ChunkResult = { output: new Uint8Array(0), lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
-    let out = '';
+    const result: ChunkResult = { output: NO_BYTES, lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
+    // Room for the lines and a tail of about their size each: one allocation in the common case.
+    const out = new OutputBytes(2 * bytes.byteLength + (1 << 16));
     let at = 0;
     while (at < text.length) {
-      if (this.parsed.size > MAX_REMEMBERED || this.resolved.size > MAX_REMEMBERED) {
+      if (this.quads.size + this.parsed.size > MAX_REMEMBERED || this.resolved.size > MAX_REMEMBERED) {
+        this.quads.clear();
         this.parsed.clear();
         this.resolved.clear();
       }
@@ -165,7 +185,7 @@ export class ChunkEnricher {
       const numbers: number[] = [];
       const events: Record<string, unknown>[] = [];
       const clients: ClientIp[] = [];
-      /** Clients seen for the first time (or whose answers are not kept), looked up below. */
+      /** Clients without a kept answer, looked up below. */
       const unknown: ClientIp[] = [];
       for (let n = 0; n < this.batchSize && at < text.length; n++) {
         const nl = text.indexOf('\n', at);
@@ -190,18 +210,20 @@ export class ChunkEnricher {
         clients.push(client);
       }
       if (events.length === 0) continue;
-      out += this.batchOutput(lines, numbers, events, clients, await this.lookUp(clients, unknown), result);
+      const transient = await this.lookUp(clients, unknown);
+      this.write(lines, numbers, events, clients, transient, out, result);
     }
-    result.output = Buffer.from(out, 'utf8');
+    result.output = out.take();
     return result;
   }
 
   /**
-   * Looks up the batch's new clients (the enricher takes each address once) and adds their
-   * answers. When the index or its staleness changed since the kept answers were made, they
-   * are dropped and every client of the batch is looked up again.
+   * Looks up the batch's clients without a kept answer (the enricher takes each address once)
+   * and adds their answers; returns the batch's time and the clients whose answers hold for
+   * this batch only. When the index or its staleness changed since the kept answers were made,
+   * they are dropped and every client of the batch is looked up again.
    */
-  private async lookUp(clients: readonly ClientIp[], unknown: readonly ClientIp[]): Promise<BatchAnswers> {
+  private async lookUp(clients: readonly ClientIp[], unknown: readonly ClientIp[]): Promise<{ now: number; transient: ClientIp[] }> {
     let batch = await this.enricher.lookUp(unknown);
     if (this.resolvedFor?.index !== batch.index || this.resolvedFor.stale !== batch.stale) {
       if (this.resolved.size > 0) {
@@ -211,10 +233,14 @@ export class ChunkEnricher {
       this.resolvedFor = { index: batch.index, stale: batch.stale };
     }
     const versionJson = JSON.stringify(batch.version);
+    const transient: ClientIp[] = [];
     for (const client of this.resolved.size === 0 ? clients : unknown) {
-      if (!this.resolved.has(client)) this.resolved.set(client, this.resolve(client, batch, versionJson));
+      if (this.resolved.has(client)) continue;
+      const r = this.resolve(client, batch, versionJson);
+      this.resolved.set(client, r);
+      if (!this.cacheable(r)) transient.push(client);
     }
-    return batch;
+    return { now: batch.now, transient };
   }
 
   /**
@@ -226,53 +252,48 @@ export class ChunkEnricher {
     return r.source === 'index' || r.source === 'private' || r.source === 'invalid' || (r.source === 'none' && !this.enricher.hasFallback);
   }
 
-  private batchOutput(
+  private write(
     lines: readonly string[],
     numbers: readonly number[],
     events: readonly Record<string, unknown>[],
     clients: readonly ClientIp[],
-    batch: BatchAnswers,
+    batch: { now: number; transient: readonly ClientIp[] },
+    out: OutputBytes,
     result: ChunkResult,
-  ): string {
+  ): void {
     const now = batch.now;
+    const nowBytes = Buffer.from(String(now), 'latin1');
     const counts = result.bySource;
-    let out = '';
     for (let i = 0; i < events.length; i++) {
       const r = this.resolved.get(clients[i]!)!;
-      if (r.stamp !== now) {
-        r.tail = `${r.head}${now}${r.end}`;
-        r.stamp = now;
-      }
       counts[r.source]++;
       const line = lines[i]!;
       const event = events[i]!;
       // The common case: `{"…}` (a parsed object whose second character is a quote starts with
       // a brace) with no fields the enrichment writes.
       if (line.charCodeAt(1) === 34 /* " */ && line.charCodeAt(line.length - 1) === 125 /* } */ && !('security' in event) && !('enrichment' in event)) {
-        out += line.slice(0, -1) + r.tail;
+        out.continueObject(line);
       } else {
-        out += unusualLine(line, event, r.tail);
+        out.text(unusualHead(line, event));
       }
-      if (r.security !== null && (r.access.length > 0 || r.auth.length > 0)) this.match(event, numbers[i]!, r, result);
+      out.bytes(r.security);
+      out.bytes(r.middle);
+      out.bytes(nowBytes);
+      out.bytes(r.end);
+      if (r.record !== null && (r.access.length > 0 || r.auth.length > 0)) this.match(event, numbers[i]!, r, result);
     }
-    for (const client of clients) {
-      const r = this.resolved.get(client);
-      if (r !== undefined && !this.cacheable(r)) this.resolved.delete(client);
-    }
+    for (const client of batch.transient) this.resolved.delete(client);
     result.events += events.length;
-    return out;
   }
 
   private resolve(client: ClientIp, batch: BatchAnswers, versionJson: string): Resolved {
     const { security, securityJson, enrichment } = answerOf(client, batch);
-    const [before, after] = enrichmentParts(enrichment, versionJson);
     const resolved: Resolved = {
-      head: `,"security":${securityJson},"enrichment":${before}`,
-      end: `${after}}\n`,
-      tail: '',
-      stamp: Number.NaN,
+      security: this.securityPart(securityJson),
+      middle: Buffer.from(enrichmentParts(enrichment, versionJson)[0], 'utf8'),
+      end: enrichment.stale ? END_STALE : END_FRESH,
       source: enrichment.source,
-      security,
+      record: security,
       ip: client.ip,
       access: NO_RULES,
       auth: NO_RULES,
@@ -293,11 +314,21 @@ export class ChunkEnricher {
     return resolved;
   }
 
+  private securityPart(json: string): Buffer {
+    let bytes = this.securityBytes.get(json);
+    if (bytes === undefined) {
+      if (this.securityBytes.size >= MAX_SECURITY_TEXTS) this.securityBytes.clear();
+      bytes = Buffer.from(`"security":${json},"enrichment":`, 'utf8');
+      this.securityBytes.set(json, bytes);
+    }
+    return bytes;
+  }
+
   private match(event: Record<string, unknown>, line: number, r: Resolved, result: ChunkResult): void {
     const kind = this.kind ?? detectKind(event);
     const candidates = kind === 'access' ? r.access : r.auth;
     if (candidates.length === 0) return;
-    const security = r.security!;
+    const security = r.record!;
     const input: AlertInput = { event, kind, ip: r.ip, security, enrichmentSource: r.source, eventTimeMs: null, source: NO_SOURCE };
     const rules = this.alerts.matching(input, candidates);
     if (rules.length > 0) result.matches.push({ line, event, kind, ip: r.ip, security, enrichmentSource: r.source, rules });

@@ -25,9 +25,8 @@ async function main(): Promise<void> {
   port.on('message', (request: ChunkRequest) => {
     enricher.enrich(request.bytes).then(
       (result) => {
-        // A small Buffer lives in a pool shared with others: it is copied out rather than the pool moved.
-        const own = result.output.byteLength === result.output.buffer.byteLength ? result.output : new Uint8Array(result.output);
-        reply({ type: 'result', id: request.id, result: { ...result, output: own } }, [own.buffer as ArrayBuffer]);
+        // The output's buffer is its own (ChunkResult.output): moved, not copied.
+        reply({ type: 'result', id: request.id, result }, [result.output.buffer as ArrayBuffer]);
       },
       (err: unknown) => {
         reply({ type: 'failed', id: request.id, message: errorMessage(err) });
