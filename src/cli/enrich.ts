@@ -2,12 +2,17 @@ import os from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { AlertEngine } from '../alerts/engine.js';
+import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { Enricher } from '../enrich/enricher.js';
 import type { EventKind } from '../enrich/enricher.js';
+import { AsOfChunkEnricher } from '../file-mode/as-of-chunk-enricher.js';
+import { SnapshotHistory } from '../history/snapshot-history.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
+import type { HistoryArgs } from './history-options.js';
+import { HISTORY_CACHE_HELP, HISTORY_HELP, historyCacheOption } from './history-options.js';
 import { describeIndex, openIndexSpec, servedView } from './open-index.js';
 
 interface EnrichOptions {
@@ -21,6 +26,8 @@ interface EnrichOptions {
   workers?: string;
   quiet?: boolean;
 }
+
+type EnrichArgs = EnrichOptions & HistoryArgs;
 
 function positiveInteger(option: string, text: string): number {
   const n = Number(text);
@@ -46,11 +53,18 @@ export function registerEnrich(program: Command): void {
       '--workers <n>',
       'worker threads that enrich in parallel (default: the available cores); the output is the same for any number; 1 enriches on the main thread; with remote providers configured, enrich runs on one thread',
     )
+    .option('--history <dir>', `${HISTORY_HELP}; works with --workers (each worker opens the folder)`)
+    .option('--history-cache <n>', `${HISTORY_CACHE_HELP}, per worker`, historyCacheOption)
     .option('-q, --quiet', 'no summary on stderr', false)
     .addHelpText('after', '\nExit status: 0 when every input was read, even if some lines were rejected.')
-    .action(async (files: string[], opts: EnrichOptions) => {
+    .action(async (files: string[], opts: EnrichArgs) => {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
+      if (opts.history !== undefined) {
+        if (opts.index !== undefined) throw new Error(`--index ${opts.index} and --history ${opts.history}: give one; with a history, each event is judged by the snapshot of its time`);
+        await enrichAsOf(files, opts, opts.history, loaded);
+        return;
+      }
       const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
       const asked = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
       const indexSpec = describeIndex(opts.index, loaded);
@@ -88,4 +102,35 @@ export function registerEnrich(program: Command): void {
       }).finally(() => remote?.close());
       if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);
     });
+}
+
+/**
+ * `enrich --history`: each line judged by the snapshot in force at its time, on this thread or
+ * in workers that each open the history. The history is opened here first either way, so a
+ * missing or empty one stops the command before any worker starts. No remote fallback.
+ */
+async function enrichAsOf(files: readonly string[], opts: EnrichArgs, dir: string, loaded: LoadedConfig): Promise<void> {
+  const { config } = loaded;
+  const history = await SnapshotHistory.open(dir, { view: servedView(config), ...(opts.historyCache === undefined ? {} : { cacheSize: opts.historyCache }) });
+  const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
+  const workers = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
+  if (config.remote.providers.length > 0 && !opts.quiet) {
+    process.stderr.write('iprisk enrich: --history: the remote providers are not asked; index misses are answered none\n');
+  }
+  const alerts = new AlertEngine(config.alerts, { clock: Date.now });
+  const kind = opts.kind === undefined ? {} : { kind: opts.kind };
+  const summary = await enrichFiles({
+    inputs: files,
+    ...(opts.output === undefined ? {} : { output: opts.output }),
+    ...(opts.alerts === undefined ? {} : { alertsOutput: opts.alerts }),
+    ...(opts.rejects === undefined ? {} : { rejectsOutput: opts.rejects }),
+    ...kind,
+    batchSize,
+    ...(workers === 1
+      ? { chunks: new AsOfChunkEnricher({ history, extraction: config.enrich, alerts, batchSize, ...kind }) }
+      : // The workers open the history; the index a plan names is then never opened.
+        { workers: { count: workers, index: describeIndex(undefined, loaded), config, history: { dir, cacheSize: history.cacheSize } } }),
+    alerts,
+  });
+  if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);
 }

@@ -62,10 +62,8 @@ export class AsOfEnricher implements EventEnricher {
         if (members === undefined) groups.set(positions[i]!, [i]);
         else members.push(i);
       }
-      // Snapshots already loaded first: one that is not may evict one that a later group needs.
-      const order = [...groups.keys()].sort((a, b) => Number(history.isLoaded(b)) - Number(history.isLoaded(a)) || a - b);
       out = new Array<EnrichedEvent>(n);
-      for (const position of order) {
+      for (const position of history.loadOrder(groups.keys())) {
         const members = groups.get(position)!;
         const part = await this.enrichAt(
           position,

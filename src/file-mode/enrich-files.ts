@@ -12,12 +12,15 @@ import { Progress } from './progress.js';
 import type { OpenedInput } from './streams.js';
 import { openInput, openOutput } from './streams.js';
 import { WorkerPool } from './worker-pool.js';
+import type { ChunkWork, HistorySpec } from './worker-setup.js';
 
 /** Worker threads to enrich in, each opening the index `index` names with `config`. */
 export interface WorkerPlan {
   count: number;
   index: IndexSpec;
   config: IpriskConfig;
+  /** Each worker judges lines by this history instead of `index`. */
+  history?: HistorySpec;
 }
 
 export interface EnrichFilesOptions {
@@ -32,7 +35,9 @@ export interface EnrichFilesOptions {
   chunkBytes?: number;
   /** Enriches on this thread, with the enricher's fallback when it has one. */
   enricher?: Enricher;
-  /** Enriches in worker threads instead; `enricher` is then not used. */
+  /** Enriches chunks on this thread with this (AsOfChunkEnricher); `enricher` is then not used. */
+  chunks?: ChunkWork;
+  /** Enriches in worker threads instead; `enricher` and `chunks` are then not used. */
   workers?: WorkerPlan;
   /** Matches (on this thread) and suppresses alerts; with workers, only suppresses. */
   alerts: AlertEngine;
@@ -65,12 +70,14 @@ interface ChunkRunner {
 async function startRunner(options: EnrichFilesOptions): Promise<ChunkRunner> {
   const kind = options.kind === undefined ? {} : { kind: options.kind };
   if (options.workers !== undefined) {
-    const { count, index, config } = options.workers;
-    const pool = await WorkerPool.start(count, { index, config, batchSize: options.batchSize, ...kind });
+    const { count, index, config, history } = options.workers;
+    const pool = await WorkerPool.start(count, { index, config, batchSize: options.batchSize, ...kind, ...(history === undefined ? {} : { history }) });
     // Two chunks per worker: one in work, one waiting, so no worker idles while the main thread
     // writes; memory stays a few MiB per worker whatever the input size.
     return { run: (bytes) => pool.run(bytes), window: 2 * count, close: () => pool.close() };
   }
+  const { chunks } = options;
+  if (chunks !== undefined) return { run: (bytes) => chunks.enrich(bytes), window: 1, close: () => Promise.resolve() };
   if (options.enricher === undefined) throw new Error('enrichFiles needs an enricher or a worker plan');
   const enricher = new ChunkEnricher({ enricher: options.enricher, alerts: options.alerts, batchSize: options.batchSize, ...kind });
   return { run: (bytes) => enricher.enrich(bytes), window: 1, close: () => Promise.resolve() };

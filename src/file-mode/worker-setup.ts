@@ -4,7 +4,21 @@ import { openIndexSpec, servedView } from '../cli/open-index.js';
 import type { IpriskConfig } from '../config/schema.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { Enricher } from '../enrich/enricher.js';
+import { SnapshotHistory } from '../history/snapshot-history.js';
+import { AsOfChunkEnricher } from './as-of-chunk-enricher.js';
+import type { ChunkResult } from './chunk-enricher.js';
 import { ChunkEnricher } from './chunk-enricher.js';
+
+/** A snapshot history to judge each line by (`enrich --history`), as plain data. */
+export interface HistorySpec {
+  dir: string;
+  cacheSize: number;
+}
+
+/** What enriches chunks: one index (ChunkEnricher) or a history (AsOfChunkEnricher). */
+export interface ChunkWork {
+  enrich(bytes: Uint8Array): Promise<ChunkResult>;
+}
 
 /**
  * What a worker thread of `iprisk enrich --workers` starts from: plain data only, since a live
@@ -15,6 +29,8 @@ export interface EnrichWorkerSetup {
   config: IpriskConfig;
   kind?: EventKind;
   batchSize: number;
+  /** Given: each worker opens this history folder itself and `index` is not used. */
+  history?: HistorySpec;
 }
 
 /**
@@ -22,9 +38,18 @@ export interface EnrichWorkerSetup {
  * process, and answers would depend on which worker asked first, so file mode with remote
  * providers enriches on one thread.
  */
-export async function chunkEnricherOf(setup: EnrichWorkerSetup): Promise<ChunkEnricher> {
-  const index = await openIndexSpec(setup.index, servedView(setup.config));
+export async function chunkEnricherOf(setup: EnrichWorkerSetup): Promise<ChunkWork> {
   const { config } = setup;
+  if (setup.history !== undefined) {
+    return new AsOfChunkEnricher({
+      history: await SnapshotHistory.open(setup.history.dir, { cacheSize: setup.history.cacheSize, view: servedView(config) }),
+      extraction: config.enrich,
+      alerts: new AlertEngine(config.alerts, { clock: Date.now }),
+      ...(setup.kind === undefined ? {} : { kind: setup.kind }),
+      batchSize: setup.batchSize,
+    });
+  }
+  const index = await openIndexSpec(setup.index, servedView(config));
   return new ChunkEnricher({
     enricher: new Enricher({ index: { current: index }, extraction: config.enrich, maxIndexAgeSecs: config.index.max_age_secs }),
     // Matching only, which is stateless; suppression happens on the main thread in input order.

@@ -28,6 +28,8 @@ export class SnapshotHistory {
   readonly dir: string;
   readonly entries: readonly HistoryEntry[];
   private readonly validFromMs: Float64Array;
+  /** Loaded snapshots kept at most. */
+  readonly cacheSize: number;
   private readonly loaded: LRUCache<number, Promise<RangeIndex>>;
   private reads = 0;
   private readonly view: (index: RangeIndex) => RangeIndex;
@@ -37,6 +39,7 @@ export class SnapshotHistory {
     this.entries = entries;
     this.view = view;
     this.validFromMs = Float64Array.from(entries, (e) => Date.parse(e.valid_from));
+    this.cacheSize = cacheSize;
     this.loaded = new LRUCache({ max: cacheSize });
   }
 
@@ -72,6 +75,14 @@ export class SnapshotHistory {
 
   isLoaded(position: number): boolean {
     return this.loaded.has(position);
+  }
+
+  /**
+   * The order to take a batch's snapshots in: those already loaded first, since loading one
+   * that is not may evict one a later part of the batch needs; then oldest first.
+   */
+  loadOrder(positions: Iterable<number>): number[] {
+    return [...positions].sort((a, b) => Number(this.isLoaded(b)) - Number(this.isLoaded(a)) || a - b);
   }
 
   /** Loads concurrently asked for the same snapshot share one read. */

@@ -36,6 +36,93 @@ function versionOf(file: string): string {
   return (JSON.parse(iprisk(['index', 'inspect', '--json', file]).stdout) as { version: string }).version;
 }
 
+interface Enriched {
+  n: number;
+  security: { is_tor: boolean; is_vpn: boolean } | null;
+  enrichment: { source: string; index_version: string; stale: boolean; enriched_at: number };
+}
+
+function outputLines(text: string): Enriched[] {
+  return text
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => JSON.parse(l) as Enriched);
+}
+
+describe('iprisk enrich --history', () => {
+  // A VPN range of X4B's list ("a.b.c.d/n" lines), by its first address.
+  const VPN_ADDRESS = readFileSync(sharedData('vpn', 'x4bnet', 'output', 'vpn', 'ipv4.txt'), 'utf8').split('\n')[0]!.split('/')[0]!;
+  const events = [
+    { n: 0, timestamp: '2025-06-09T23:59:59.999Z', client_ip: TOR_EXIT, user: 'a', outcome: 'failure' },
+    { n: 1, timestamp: BOUNDARY, client_ip: TOR_EXIT, user: 'b', outcome: 'failure' },
+    { n: 2, timestamp: '2025-05-20T08:00:00Z', client_ip: VPN_ADDRESS, user: 'c' },
+    { n: 3, client_ip: TOR_EXIT, user: 'd' },
+    // Epoch seconds, an hour after the boundary.
+    { n: 4, ts: Date.parse(BOUNDARY) / 1000 + 3600, client_ip: TOR_EXIT, user: 'e' },
+    { n: 5, timestamp: '2025-05-20T08:00:00Z', client_ip: '10.20.30.40', user: 'f' },
+  ];
+  const input = `${events.map((e) => JSON.stringify(e)).join('\n')}\nnot an event\n`;
+
+  it('gives each event its own period\'s verdict and version, and events older than the history stale', () => {
+    const { dir, history, build } = setup();
+    build('early', EARLY, 'early.snap');
+    build('late', BOUNDARY, 'late.snap');
+    const early = versionOf(path.join(dir, 'early.snap'));
+    const late = versionOf(path.join(dir, 'late.snap'));
+
+    const result = iprisk(['enrich', '--history', history, '--workers', '1', '--rejects', path.join(dir, 'rejects.jsonl')], { input });
+    expect(result.status, result.stderr).toBe(0);
+    const out = outputLines(result.stdout);
+    expect(out.map((e) => e.n)).toEqual([0, 1, 2, 3, 4, 5]);
+
+    // A millisecond before the boundary the Tor list was not filed yet; from it on, it was.
+    expect(out[0]!.security?.is_tor).toBe(false);
+    expect(out[0]!.enrichment).toMatchObject({ source: 'none', index_version: early, stale: false });
+    for (const e of [out[1]!, out[4]!]) {
+      expect(e.security?.is_tor).toBe(true);
+      expect(e.enrichment).toMatchObject({ source: 'index', index_version: late, stale: false });
+    }
+    // Older than the history: its oldest snapshot answers, marked stale; a private address is never looked up.
+    expect(out[2]!.security?.is_vpn).toBe(true);
+    expect(out[2]!.enrichment).toMatchObject({ source: 'index', index_version: early, stale: true });
+    expect(out[5]!.enrichment).toMatchObject({ source: 'private', index_version: early, stale: false });
+    // No time: the newest snapshot.
+    expect(out[3]!.enrichment).toMatchObject({ index_version: late, stale: false });
+    expect(readFileSync(path.join(dir, 'rejects.jsonl'), 'utf8')).toContain('"line":7');
+  });
+
+  it('writes the same lines, alerts and rejects with two workers as with one', () => {
+    const { dir, history, build } = setup();
+    build('early', EARLY, 'early.snap');
+    build('late', BOUNDARY, 'late.snap');
+    // Enough copies for several 1 MiB chunks, so that both workers get some.
+    const COPIES = 8000;
+    const events = path.join(dir, 'events.jsonl');
+    writeFileSync(events, Array.from({ length: COPIES }, () => input).join(''));
+    const run = (workers: string): { lines: string; alerts: string; rejects: string } => {
+      const [out, alerts, rejects] = ['out', 'alerts', 'rejects'].map((f) => path.join(dir, `${f}-${workers}.jsonl`)) as [string, string, string];
+      const result = iprisk(['enrich', '--history', history, '--workers', workers, '-o', out, '--alerts', alerts, '--rejects', rejects, events]);
+      expect(result.status, result.stderr).toBe(0);
+      return { lines: readFileSync(out, 'utf8').replace(/"enriched_at":\d+/g, ''), alerts: readFileSync(alerts, 'utf8'), rejects: readFileSync(rejects, 'utf8') };
+    };
+    const one = run('1');
+    expect(one.lines.split('\n').filter((l) => l)).toHaveLength(COPIES * 6);
+    expect(one.rejects.split('\n').filter((l) => l)).toHaveLength(COPIES);
+    expect(run('2')).toEqual(one);
+  });
+
+  it('refuses --index together with --history, and a folder without a history', () => {
+    const { dir, history, build } = setup();
+    build('early', EARLY, 'early.snap');
+    const both = iprisk(['enrich', '--history', history, '--index', path.join(dir, 'early.snap')], { input });
+    expect(both.status).toBe(1);
+    expect(both.stderr).toContain('--index');
+    const empty = iprisk(['enrich', '--history', dir], { input });
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toContain(`snapshot history ${dir} holds no snapshot`);
+  });
+});
+
 describe('iprisk index build --history and index inspect DIR', () => {
   it('files two real-feed snapshots with their validity and lists them', () => {
     const { dir, history, build } = setup();
