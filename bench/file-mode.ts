@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { collectGarbage, median, timeAsync } from './lib/measure.js';
+import { collectGarbage, median, nowMs, timeAsync } from './lib/measure.js';
 
 const DEV_NULL = '/dev/null';
 
@@ -164,4 +164,39 @@ export function measureFileModeInChild(snapshot: string, events: string, rounds:
   if (result.error) throw new Error(`cannot start the file-mode process: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`the file-mode process failed (exit ${result.status}):\n${result.stderr}`);
   return JSON.parse(result.stdout) as FileModeFigures;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/iprisk.js', import.meta.url));
+
+export interface WorkerFigures {
+  /** Wall-clock seconds of each `iprisk enrich` run, in order. */
+  oneWorker: number[];
+  twoWorkers: number[];
+  /** Median of --workers 1 over median of --workers 2: the speed-up. */
+  speedUp: number;
+}
+
+/** Wall-clock seconds of `iprisk enrich --workers N FILE`, the process start included. */
+function enrichWall(snapshot: string, events: string, workers: number): number {
+  const args = [BIN, 'enrich', '-q', '--workers', String(workers), '--index', snapshot, '-o', DEV_NULL, '--alerts', DEV_NULL, events];
+  const started = nowMs();
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const seconds = (nowMs() - started) / 1000;
+  if (result.error) throw new Error(`cannot start iprisk enrich: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`iprisk enrich --workers ${workers} failed (exit ${result.status}):\n${result.stderr}`);
+  return seconds;
+}
+
+/**
+ * The real CLI with one worker against two, alternately, wall clock: what --workers is for.
+ * With two cores shared with other work the figure says as much about the neighbours.
+ */
+export function measureWorkers(snapshot: string, events: string, rounds: number): WorkerFigures {
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    one.push(enrichWall(snapshot, events, 1));
+    two.push(enrichWall(snapshot, events, 2));
+  }
+  return { oneWorker: one, twoWorkers: two, speedUp: median(one) / median(two) };
 }

@@ -2,17 +2,17 @@
  * `npm run bench` (`--quick` for a short run): iprisk against baselines measured in the same run.
  * What each figure means: bench/README.md.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CompiledRangeIndex } from '../src/range-index/range-index.js';
 import { writeSnapshot } from '../src/range-index/snapshot.js';
 import type { SnapshotData } from '../src/range-index/types.js';
-import type { FileModeFigures } from './file-mode.js';
-import { measureFileModeInChild } from './file-mode.js';
+import type { FileModeFigures, WorkerFigures } from './file-mode.js';
+import { measureFileModeInChild, measureWorkers } from './file-mode.js';
 import { writeAccessLog } from './lib/events.js';
 import { buildRealIndex, buildSyntheticIndex } from './lib/indexes.js';
-import { checksumSink, nowMs } from './lib/measure.js';
+import { checksumSink, median, nowMs } from './lib/measure.js';
 import type { BuiltMmdb } from './lib/mmdb.js';
 import { buildMmdb } from './lib/mmdb.js';
 import type { BenchOptions } from './lib/options.js';
@@ -86,7 +86,7 @@ function lookupRows(c: LookupCase): Row[] {
   ];
 }
 
-function fileRows(f: FileModeFigures): Row[] {
+function fileRows(f: FileModeFigures, w: WorkerFigures, workerEvents: number): Row[] {
   return [
     {
       figure: `file mode, ${count(f.events)} events (events/s per core)`,
@@ -101,6 +101,13 @@ function fileRows(f: FileModeFigures): Row[] {
       baseline: rate(f.limit),
       ratio: ratio(f.iprisk / f.limit),
       aim: aim('>= 0.80x', f.iprisk / f.limit, 0.8),
+    },
+    {
+      figure: `iprisk enrich --workers 2, ${count(workerEvents)} events (wall clock, s)`,
+      iprisk: median(w.twoWorkers).toFixed(2),
+      baseline: `--workers 1: ${median(w.oneWorker).toFixed(2)}`,
+      ratio: ratio(w.speedUp),
+      aim: aim('>= 1.6x', w.speedUp, 1.6),
     },
   ];
 }
@@ -146,7 +153,7 @@ function snapshotRows(s: SnapshotFigures): Row[] {
   ];
 }
 
-function summary(cases: readonly LookupCase[], file: FileModeFigures, snap: SnapshotFigures, options: BenchOptions): string {
+function summary(cases: readonly LookupCase[], file: FileModeFigures, workers: WorkerFigures, snap: SnapshotFigures, options: BenchOptions): string {
   const x = (a: number, b: number): string => ratio(a / b);
   const lines = [
     `| figure (median, per core${options.quick ? ', --quick' : ''}) | iprisk | baseline | iprisk / baseline |`,
@@ -162,6 +169,7 @@ function summary(cases: readonly LookupCase[], file: FileModeFigures, snap: Snap
   lines.push(
     `| file mode enrichment (events/s) | ${rate(file.iprisk)} | JSON parse + stringify ${rate(file.baseline)} | ${((100 * file.iprisk) / file.baseline).toFixed(0)}% |`,
     `| file mode enrichment (events/s) | ${rate(file.iprisk)} | JSONL limit ${rate(file.limit)} | ${x(file.iprisk, file.limit)} |`,
+    `| iprisk enrich wall clock, --workers 2 (s) | ${median(workers.twoWorkers).toFixed(2)} | --workers 1 ${median(workers.oneWorker).toFixed(2)} | ${ratio(workers.speedUp)} faster |`,
     `| snapshot load, ${count(snap.ranges)} ranges (CPU) | ${ms(snap.iprisk.cpuMs)} | MMDB open ${ms(snap.maxmind.cpuMs)} | ${x(snap.iprisk.cpuMs, snap.maxmind.cpuMs)} |`,
     `| resident memory per million ranges | ${mib((snap.iprisk.rssBytes * 1e6) / snap.ranges)} | MMDB ${mib((snap.maxmind.rssBytes * 1e6) / snap.ranges)} | ${x(snap.iprisk.rssBytes, snap.maxmind.rssBytes)} |`,
     `| file size per million ranges | ${mib((snap.snapshotBytes * 1e6) / snap.ranges)} | MMDB ${mib((snap.mmdbBytes * 1e6) / snap.ranges)} | ${x(snap.snapshotBytes, snap.mmdbBytes)} |`,
@@ -206,6 +214,14 @@ async function main(): Promise<void> {
     await writeSnapshot(realSnapshot, real.data);
     const file = measureFileModeInChild(realSnapshot, events, options.fileRounds);
 
+    // The same events three times over: long enough that starting the workers (each loads the
+    // index) is a small part of the run.
+    const workerEvents = path.join(tmp, 'access-3x.jsonl');
+    const once = readFileSync(events);
+    writeFileSync(workerEvents, Buffer.concat([once, once, once]));
+    log(`file mode: iprisk enrich --workers 1 and 2 on ${count(3 * file.events)} events, alternately`);
+    const workers = measureWorkers(realSnapshot, workerEvents, options.fileRounds);
+
     log('snapshot: writing the synthetic index and loading it in fresh processes');
     const snap = await measureSnapshot(synthetic, mmdbSynthetic, tmp, options.snapshotLoads);
 
@@ -223,12 +239,13 @@ async function main(): Promise<void> {
     ];
     out.push(table('1. Lookups per second', cases.flatMap(lookupRows), lookupNotes));
     out.push(
-      table('2. Enrichment in file mode', fileRows(file), [
+      table('2. Enrichment in file mode', fileRows(file, workers, 3 * file.events), [
         'baseline: the same line reader and output stream, JSON.parse + JSON.stringify of every line',
         'JSONL limit: 1 MiB reads and writes, JSON.parse of every line (checked to be an object), a fixed security and enrichment spliced onto the line text',
         'iprisk: enrichFiles with the real-feed index, default alert rules, output and alerts to /dev/null',
         `rounds (events/s): baseline ${file.baselineRounds.map(rate).join(', ')}; limit ${file.limitRounds.map(rate).join(', ')}; iprisk ${file.ipriskRounds.map(rate).join(', ')}`,
         `wall clock (medians, for reference): baseline ${rate(file.baselineWall)}, limit ${rate(file.limitWall)}, iprisk ${rate(file.ipriskWall)}`,
+        `--workers: the CLI on the events three times over, process start included, output and alerts to /dev/null; seconds per run: --workers 1 ${workers.oneWorker.map((s) => s.toFixed(2)).join(', ')}; --workers 2 ${workers.twoWorkers.map((s) => s.toFixed(2)).join(', ')}`,
       ]),
     );
     out.push(
@@ -240,7 +257,7 @@ async function main(): Promise<void> {
     );
     out.push('4. Summary (markdown)');
     out.push('');
-    out.push(summary(cases, file, snap, options));
+    out.push(summary(cases, file, workers, snap, options));
     out.push('');
     out.push(`  ${machine()} at the end; ${((nowMs() - started) / 1000).toFixed(0)} s in all; checksum ${checksumSink()}`);
     process.stdout.write(`${out.join('\n')}\n`);

@@ -7,7 +7,7 @@ export const CHUNK_BYTES = 1 << 20;
  * Cuts a byte stream into chunks of whole lines of about `target` bytes: each chunk but the
  * last ends with a newline; the last holds whatever follows the final newline (a last line
  * without one). A line longer than `target` makes a chunk of its own size. Nothing is decoded
- * here, so the chunks can go to other threads as they are.
+ * here, and each chunk is a buffer of its own: another thread can take it without a copy.
  */
 export async function* lineChunks(input: Readable, target = CHUNK_BYTES): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
@@ -19,11 +19,22 @@ export async function* lineChunks(input: Readable, target = CHUNK_BYTES): AsyncG
     size += chunk.length;
     // Cut when the newest part holds a newline, so a line longer than target is not searched again per part.
     if (size < target || chunk.lastIndexOf(10) < 0) continue;
-    const all = parts.length === 1 ? chunk : Buffer.concat(parts, size);
-    const end = all.lastIndexOf(10) + 1;
-    yield all.subarray(0, end);
-    parts = end < all.length ? [all.subarray(end)] : [];
-    size = all.length - end;
+    const cut = chunk.lastIndexOf(10) + 1;
+    yield joined(parts, size - (chunk.length - cut));
+    // Copied, so the read buffer it came from is not kept alive by a line's remainder.
+    parts = cut < chunk.length ? [Buffer.from(chunk.subarray(cut))] : [];
+    size = chunk.length - cut;
   }
-  if (size > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  if (size > 0) yield joined(parts, size);
+}
+
+/** The first `length` bytes of `parts` in one buffer of its own (which another thread can take). */
+function joined(parts: readonly Buffer[], length: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const part of parts) {
+    if (at >= length) break;
+    at += part.copy(out, at, 0, Math.min(part.length, length - at));
+  }
+  return out;
 }

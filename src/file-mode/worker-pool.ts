@@ -101,18 +101,21 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /** Enriches one chunk on the least busy worker. The bytes are copied and the copy moved over. */
+  /**
+   * Enriches one chunk on the least busy worker. A chunk that is a whole buffer of its own (as
+   * lineChunks gives) is moved to the worker, and unusable here afterwards; any other is copied.
+   */
   run(bytes: Uint8Array): Promise<ChunkResult> {
     if (this.closing) return Promise.reject(new Error('the worker pool is closed'));
     let worker = this.workers[0]!;
     for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
     if (worker.failure) return Promise.reject(worker.failure);
     const id = this.nextId++;
-    const copy = new Uint8Array(bytes);
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
-      const request: ChunkRequest = { id, bytes: copy };
-      worker.thread.postMessage(request, [copy.buffer]);
+      const request: ChunkRequest = { id, bytes: own };
+      worker.thread.postMessage(request, [own.buffer as ArrayBuffer]);
     });
   }
 

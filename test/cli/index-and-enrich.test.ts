@@ -105,4 +105,21 @@ describe('iprisk enrich on the bundled examples', () => {
     expect(result.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { request_id: string }).request_id)).toEqual(['a', 'b']);
     expect(lines(rejects)).toMatchObject([{ file: 'stdin', line: 2, raw: 'not json' }]);
   });
+
+  it('lists --workers in its help, writes the same with 1 and 3 workers, and refuses --workers 0', () => {
+    expect(iprisk(['enrich', '--help']).stdout).toMatch(/--workers <n>\s+worker threads/);
+    const dir = tempDir();
+    const inputs = ['access.jsonl', 'auth.jsonl'].map((f) => path.join(REPO_ROOT, 'examples', f));
+    const outputs = [1, 3].map((n) => {
+      const out = path.join(dir, `out-${n}.jsonl`);
+      const alerts = path.join(dir, `alerts-${n}.jsonl`);
+      const result = iprisk(['enrich', '--workers', String(n), ...inputs, '-o', out, '--alerts', alerts]);
+      expect(result.status).toBe(0);
+      return [readFileSync(out, 'utf8').replace(/"enriched_at":\d+/g, ''), readFileSync(alerts, 'utf8')];
+    });
+    expect(outputs[1]).toEqual(outputs[0]);
+    const refused = iprisk(['enrich', '--workers', '0', inputs[0]!]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('--workers must be a positive integer, got 0');
+  });
 });
