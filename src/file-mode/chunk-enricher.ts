@@ -58,15 +58,15 @@ export interface ChunkEnricherOptions {
  * One client's part of the output and of alert matching, worked out once and kept for as long
  * as its answer holds (see ChunkEnricher.cacheable). An event's line is its own text up to the
  * closing brace, then `security` (shared by every client with the same answer), `middle`, the
- * batch's time and `end`.
+ * batch's time and the end of the enrichment.
  */
 interface Resolved {
   /** `"security":…,"enrichment":` as UTF-8. */
   security: Buffer;
   /** `{"ip":…,"index_version":…,"enriched_at":` as UTF-8. */
   middle: Buffer;
-  /** `,"stale":…}}` and the newline. */
-  end: Buffer;
+  /** Whether the answer is stale: what follows the time. */
+  stale: boolean;
   source: EnrichmentSource;
   /** Null for private and invalid addresses, which never alert. */
   record: Readonly<SecurityRecord> | null;
@@ -77,8 +77,9 @@ interface Resolved {
 }
 
 const NO_BYTES = Buffer.alloc(0);
-const END_FRESH = Buffer.from(`${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: false }, '""')[1]}}\n`);
-const END_STALE = Buffer.from(`${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: true }, '""')[1]}}\n`);
+/** What follows enriched_at's value, up to the newline. */
+const END_FRESH = `${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: false }, '""')[1]}}\n`;
+const END_STALE = `${enrichmentParts({ ip: null, source: 'none', matched_network: null, index_version: '', stale: true }, '""')[1]}}\n`;
 /** Distinct security texts whose bytes are kept; an index has a few hundred, remote answers more. */
 const MAX_SECURITY_TEXTS = 4096;
 
@@ -172,8 +173,9 @@ export class ChunkEnricher {
     // sequence: decoding chunk by chunk reads the same characters as decoding the whole input.
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     const result: ChunkResult = { output: NO_BYTES, lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
-    // Room for the lines and a tail of about their size each: one allocation in the common case.
-    const out = new OutputBytes(2 * bytes.byteLength + (1 << 16));
+    // An output line is about three times its input line (the security object is most of it):
+    // room for that is one allocation in the common case, where growing copies the chunk's output.
+    const out = new OutputBytes(4 * bytes.byteLength + (1 << 16));
     let at = 0;
     while (at < text.length) {
       if (this.quads.size + this.parsed.size > MAX_REMEMBERED || this.resolved.size > MAX_REMEMBERED) {
@@ -185,6 +187,8 @@ export class ChunkEnricher {
       const numbers: number[] = [];
       const events: Record<string, unknown>[] = [];
       const clients: ClientIp[] = [];
+      /** Each event's kept answer, or undefined until looked up below. */
+      const known: (Resolved | undefined)[] = [];
       /** Clients without a kept answer, looked up below. */
       const unknown: ClientIp[] = [];
       for (let n = 0; n < this.batchSize && at < text.length; n++) {
@@ -203,7 +207,9 @@ export class ChunkEnricher {
           continue;
         }
         const client = this.enricher.client(decoded, this.parse);
-        if (!this.resolved.has(client)) unknown.push(client);
+        const r = this.resolved.get(client);
+        if (r === undefined) unknown.push(client);
+        known.push(r);
         lines.push(line);
         numbers.push(number);
         events.push(decoded);
@@ -211,7 +217,7 @@ export class ChunkEnricher {
       }
       if (events.length === 0) continue;
       const transient = await this.lookUp(clients, unknown);
-      this.write(lines, numbers, events, clients, transient, out, result);
+      this.write(lines, numbers, events, clients, known, transient, out, result);
     }
     result.output = out.take();
     return result;
@@ -257,15 +263,17 @@ export class ChunkEnricher {
     numbers: readonly number[],
     events: readonly Record<string, unknown>[],
     clients: readonly ClientIp[],
+    known: readonly (Resolved | undefined)[],
     batch: { now: number; transient: readonly ClientIp[] },
     out: OutputBytes,
     result: ChunkResult,
   ): void {
-    const now = batch.now;
-    const nowBytes = Buffer.from(String(now), 'latin1');
+    // The batch's time and what follows it, for fresh and for stale answers.
+    const fresh = Buffer.from(`${batch.now}${END_FRESH}`, 'utf8');
+    const stale = Buffer.from(`${batch.now}${END_STALE}`, 'utf8');
     const counts = result.bySource;
     for (let i = 0; i < events.length; i++) {
-      const r = this.resolved.get(clients[i]!)!;
+      const r = known[i] ?? this.resolved.get(clients[i]!)!;
       counts[r.source]++;
       const line = lines[i]!;
       const event = events[i]!;
@@ -278,8 +286,7 @@ export class ChunkEnricher {
       }
       out.bytes(r.security);
       out.bytes(r.middle);
-      out.bytes(nowBytes);
-      out.bytes(r.end);
+      out.bytes(r.stale ? stale : fresh);
       if (r.record !== null && (r.access.length > 0 || r.auth.length > 0)) this.match(event, numbers[i]!, r, result);
     }
     for (const client of batch.transient) this.resolved.delete(client);
@@ -291,7 +298,7 @@ export class ChunkEnricher {
     const resolved: Resolved = {
       security: this.securityPart(securityJson),
       middle: Buffer.from(enrichmentParts(enrichment, versionJson)[0], 'utf8'),
-      end: enrichment.stale ? END_STALE : END_FRESH,
+      stale: enrichment.stale,
       source: enrichment.source,
       record: security,
       ip: client.ip,
