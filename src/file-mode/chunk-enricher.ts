@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { AlertInput, AlertSource } from '../alerts/types.js';
 import type { BatchAnswers, EnrichCounts, Enricher, EnrichmentSource, EventKind } from '../enrich/enricher.js';
@@ -171,7 +172,9 @@ export class ChunkEnricher {
   async enrich(bytes: Uint8Array): Promise<ChunkResult> {
     // Chunks end at a newline (or the end of the input), which is never inside a UTF-8
     // sequence: decoding chunk by chunk reads the same characters as decoding the whole input.
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // ASCII reads the same as Latin-1, whose decoder is about three times faster than UTF-8's.
+    const text = isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
     const result: ChunkResult = { output: NO_BYTES, lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
     // An output line is about three times its input line (the security object is most of it):
     // room for that is one allocation in the common case, where growing copies the chunk's output.
