@@ -53,7 +53,7 @@ export function registerEnrich(program: Command): void {
       '--workers <n>',
       'worker threads that enrich in parallel (default: the available cores); the output is the same for any number; 1 enriches on the main thread; with remote providers configured, enrich runs on one thread',
     )
-    .option('--history <dir>', `${HISTORY_HELP}; works with --workers (each worker opens the folder)`)
+    .option('--history <dir>', `${HISTORY_HELP}; events without a usable time get its newest snapshot; works with --workers (each worker opens the folder)`)
     .option('--history-cache <n>', `${HISTORY_CACHE_HELP}, per worker`, historyCacheOption)
     .option('-q, --quiet', 'no summary on stderr', false)
     .addHelpText('after', '\nExit status: 0 when every input was read, even if some lines were rejected.')

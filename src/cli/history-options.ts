@@ -16,7 +16,7 @@ export function historyCacheOption(value: string): number {
 }
 
 export const HISTORY_HELP =
-  "judge each event by the snapshot of this history folder in force at the event's time (index build --history); events older than the history get its oldest snapshot and stale: true, events without a time its newest; no remote fallback";
+  "judge each event by the snapshot of this history folder in force at the event's time (index build --history); events older than the history get its oldest snapshot and stale: true; no remote fallback";
 export const HISTORY_CACHE_HELP = `snapshots of the history kept loaded at once (default: ${DEFAULT_HISTORY_CACHE})`;
 
 /** The history named on the command line, opened (its manifest read), or undefined. Each

@@ -131,7 +131,7 @@ export function registerReplay(program: Command): void {
     .option('--rate <events>', 'at most this many events per second (default: unlimited)')
     .option('--group <id>', 'consumer group of the replay (default: <kafka.group_id>-replay-<start time>)')
     .option('--alerts', 'also produce alerts to the configured alerts topic (ids are stable: the live run\'s ids repeat)')
-    .option('--history <dir>', HISTORY_HELP)
+    .option('--history <dir>', `${HISTORY_HELP}; a record whose event has no time of its own is placed by the record's timestamp`)
     .option('--history-cache <n>', HISTORY_CACHE_HELP, historyCacheOption)
     .option('-c, --config <file>', 'configuration file (default: $IPRISK_CONFIG)')
     .action(async (opts: ReplayArgs & HistoryArgs & { config?: string }) => {
