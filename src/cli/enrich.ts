@@ -7,12 +7,11 @@ import { loadConfig } from '../config/load.js';
 import { Enricher } from '../enrich/enricher.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { AsOfChunkEnricher } from '../file-mode/as-of-chunk-enricher.js';
-import { SnapshotHistory } from '../history/snapshot-history.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { HistoryArgs } from './history-options.js';
-import { HISTORY_CACHE_HELP, HISTORY_HELP, historyCacheOption } from './history-options.js';
+import { HISTORY_CACHE_HELP, HISTORY_HELP, historyCacheOption, openHistory } from './history-options.js';
 import { describeIndex, openIndexSpec, servedView } from './open-index.js';
 
 interface EnrichOptions {
@@ -111,7 +110,7 @@ export function registerEnrich(program: Command): void {
  */
 async function enrichAsOf(files: readonly string[], opts: EnrichArgs, dir: string, loaded: LoadedConfig): Promise<void> {
   const { config } = loaded;
-  const history = await SnapshotHistory.open(dir, { view: servedView(config), ...(opts.historyCache === undefined ? {} : { cacheSize: opts.historyCache }) });
+  const history = await openHistory(dir, opts.historyCache, servedView(config));
   const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
   const workers = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
   if (config.remote.providers.length > 0 && !opts.quiet) {

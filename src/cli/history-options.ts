@@ -19,9 +19,14 @@ export const HISTORY_HELP =
   "judge each event by the snapshot of this history folder in force at the event's time (index build --history); events older than the history get its oldest snapshot and stale: true; no remote fallback";
 export const HISTORY_CACHE_HELP = `snapshots of the history kept loaded at once (default: ${DEFAULT_HISTORY_CACHE})`;
 
-/** The history named on the command line, opened (its manifest read), or undefined. Each
+/** The history folder `dir` opened (its manifest read) with `--history-cache` when given. Each
  * snapshot it loads is served through `view` (the config's allowlist, servedView). */
+export function openHistory(dir: string, historyCache: number | undefined, view: (index: RangeIndex) => RangeIndex): Promise<SnapshotHistory> {
+  return SnapshotHistory.open(dir, { view, ...(historyCache === undefined ? {} : { cacheSize: historyCache }) });
+}
+
+/** The history named on the command line, opened as openHistory does, or undefined. */
 export async function openHistoryArg(args: HistoryArgs, view: (index: RangeIndex) => RangeIndex): Promise<SnapshotHistory | undefined> {
   if (args.history === undefined) return undefined;
-  return SnapshotHistory.open(args.history, { view, ...(args.historyCache === undefined ? {} : { cacheSize: args.historyCache }) });
+  return openHistory(args.history, args.historyCache, view);
 }
