@@ -70,7 +70,8 @@ export function entryFor(
   };
 }
 
-const validFromMs = (e: HistoryEntry): number => Date.parse(e.valid_from);
+/** When an entry takes effect, epoch milliseconds. */
+export const validFromMs = (e: HistoryEntry): number => Date.parse(e.valid_from);
 
 /**
  * The manifest of a history folder; an empty one when the folder or the manifest does not exist

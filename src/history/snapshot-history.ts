@@ -6,7 +6,7 @@ import { CompiledRangeIndex } from '../range-index/range-index.js';
 import { decodeSnapshotData } from '../range-index/snapshot.js';
 import type { RangeIndex } from '../range-index/types.js';
 import { inForceAt } from './as-of.js';
-import { readManifest } from './manifest.js';
+import { readManifest, validFromMs } from './manifest.js';
 import type { HistoryEntry } from './manifest.js';
 
 /** Loaded snapshots kept by default: a real-feed snapshot takes about 5 MB loaded. */
@@ -38,7 +38,7 @@ export class SnapshotHistory {
     this.dir = dir;
     this.entries = entries;
     this.view = view;
-    this.validFromMs = Float64Array.from(entries, (e) => Date.parse(e.valid_from));
+    this.validFromMs = Float64Array.from(entries, validFromMs);
     this.cacheSize = cacheSize;
     this.loaded = new LRUCache({ max: cacheSize });
   }

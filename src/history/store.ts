@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../range-index/atomic-file.js';
 import { encodeSnapshot, payloadSha256 } from '../range-index/snapshot.js';
 import type { SnapshotData } from '../range-index/types.js';
 import { withHistoryLock } from './lock.js';
-import { entryFor, readManifest, snapshotFileName, writeManifest } from './manifest.js';
+import { entryFor, readManifest, snapshotFileName, validFromMs as ms, writeManifest } from './manifest.js';
 import type { HistoryEntry, Manifest } from './manifest.js';
 
 export interface Retention {
@@ -44,8 +44,6 @@ export interface PruneResult {
   entries: HistoryEntry[];
   files: string[];
 }
-
-const ms = (e: HistoryEntry): number => Date.parse(e.valid_from);
 
 /** Consecutive entries with one content are one period: the earliest stays. */
 function collapse(entries: readonly HistoryEntry[]): HistoryEntry[] {
