@@ -1,11 +1,11 @@
 import avro from 'avsc';
 import type { Enrichment } from '../../enrich/enricher.js';
 import type { SecurityRecord } from '../../security/record.js';
+import { MAGIC_BYTE } from '../registry.js';
 import type { AvroRecord } from './schema-types.js';
 import type { ValueArena } from './value-arena.js';
 
 /** Confluent wire format: magic byte 0, then the schema id as 4-byte big-endian, then the Avro body. */
-const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
 
 /**
