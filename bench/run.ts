@@ -58,23 +58,28 @@ async function lookupCase(
   return { label, ranges: family === 4 ? data.stats.rangesV4 : data.stats.rangesV6, queries, agreement, figures };
 }
 
+/** Text-in lookups against the maxmind reader: IPv4 at least 5x, IPv6 (longer text, fewer
+ * ranges for the reader to walk) at least 3x. */
+const TEXT_AIM = { 4: 5, 6: 3 } as const;
+
 function lookupRows(c: LookupCase): Row[] {
   const f = c.figures;
   const v4 = c.queries.family === 4;
+  const target = TEXT_AIM[c.queries.family];
   return [
     {
       figure: `${c.label}: text in -> answer`,
       iprisk: rate(f.text.opsPerSec),
       baseline: rate(f.maxmind.opsPerSec),
       ratio: ratio(f.text.opsPerSec / f.maxmind.opsPerSec),
-      aim: aim('>= 3x', f.text.opsPerSec / f.maxmind.opsPerSec, 3),
+      aim: aim(`>= ${target}x`, f.text.opsPerSec / f.maxmind.opsPerSec, target),
     },
     {
       figure: `${c.label}: text in, baseline new Reader(buf)`,
       iprisk: rate(f.text.opsPerSec),
       baseline: rate(f.maxmindBare.opsPerSec),
       ratio: ratio(f.text.opsPerSec / f.maxmindBare.opsPerSec),
-      aim: aim('>= 3x', f.text.opsPerSec / f.maxmindBare.opsPerSec, 3),
+      aim: aim(`>= ${target}x`, f.text.opsPerSec / f.maxmindBare.opsPerSec, target),
     },
     {
       figure: `${c.label}: numeric ${v4 ? 'findV4(uint32)' : 'findV6(words)'}`,

@@ -1,5 +1,5 @@
 import type { Ipv6Words } from './address.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './address.js';
+import { IPV6_CANONICAL, IPV6_INVALID, formatIPv4, formatIPv6, parseIPv4, readIPv6 } from './address.js';
 import { embeddedIPv4, specialV4, specialV6 } from './special.js';
 
 /**
@@ -16,6 +16,8 @@ export type ClientIp =
   | { kind: 'invalid'; ip: string; reason: 'missing' | 'malformed' };
 
 const PLACEHOLDERS = new Set(['', '-', 'unknown', 'none', 'null', 'nil', 'n/a', 'undefined']);
+/** No placeholder is longer: longer text skips the lower-casing copy the check needs. */
+const PLACEHOLDER_MAX_LENGTH = Math.max(...[...PLACEHOLDERS].map((p) => p.length));
 
 function isPort(text: string, start: number): boolean {
   const len = text.length - start;
@@ -39,10 +41,11 @@ function classifyV4(value: number, text?: string): ClientIp {
     : { kind: 'bogon', family: 4, ip, v4: value, range };
 }
 
-function classifyV6(words: Ipv6Words): ClientIp {
+/** `text`: the address's canonical text when the caller already has it (readIPv6 said so). */
+function classifyV6(words: Ipv6Words, text: string | undefined): ClientIp {
   const v4 = embeddedIPv4(words);
   if (v4 >= 0) return classifyV4(v4);
-  const ip = formatIPv6(words);
+  const ip = text ?? formatIPv6(words);
   const range = specialV6(words);
   return range === undefined ? { kind: 'public', family: 6, ip, words } : { kind: 'bogon', family: 6, ip, words, range };
 }
@@ -57,9 +60,14 @@ export function parseClientIp(raw: string): ClientIp {
   // placeholder check and no formatting.
   const bare = parseIPv4(raw);
   if (bare >= 0) return classifyV4(bare, raw);
+  // Fast path: bare IPv6 text, as most logs write it. Text that reads as IPv6 whole holds no
+  // space, bracket, zone or port, so the forms below would read it the same way.
+  const words: Ipv6Words = [0, 0, 0, 0];
+  const read = readIPv6(raw, 0, raw.length, words);
+  if (read !== IPV6_INVALID) return classifyV6(words, read === IPV6_CANONICAL ? raw : undefined);
 
   const text = raw.trim();
-  if (PLACEHOLDERS.has(text.toLowerCase())) return { kind: 'invalid', ip: text, reason: 'missing' };
+  if (text.length <= PLACEHOLDER_MAX_LENGTH && PLACEHOLDERS.has(text.toLowerCase())) return { kind: 'invalid', ip: text, reason: 'missing' };
   const direct = text.length === raw.length ? -1 : parseIPv4(text);
   if (direct >= 0) return classifyV4(direct, text);
 
@@ -89,8 +97,9 @@ export function parseClientIp(raw: string): ClientIp {
     if (zone === end - 1) return malformed(text);
     end = zone;
   }
-  const words = parseIPv6(text, start, end);
-  return words ? classifyV6(words) : malformed(text);
+  const inner = readIPv6(text, start, end, words);
+  if (inner === IPV6_INVALID) return malformed(text);
+  return classifyV6(words, inner === IPV6_CANONICAL ? text.slice(start, end) : undefined);
 }
 
 /** The message ipgeolocation's bulk endpoint puts in place of an answer it cannot give. */

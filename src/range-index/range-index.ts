@@ -21,6 +21,26 @@ function jumpTable(starts: Uint32Array, stride: number): Uint32Array {
   return jump;
 }
 
+/** 2^36: bits 111..96 of an IPv6 address shifted above the 36 bits that follow them. */
+const TWO_POW_36 = 68_719_476_736;
+
+/**
+ * Bits 111..60 of an IPv6 address (the 16 below the jump table's and the next 36) as one exact
+ * double: within a jump-table slice, segments are told apart by one number compare instead of
+ * up to four word compares. On the real feeds, 15,000 of 51,000 IPv6 segments share one first
+ * word (one /32 split into many networks), where the word compares went on to the second word
+ * at every step.
+ */
+function keyV6(w0: number, w1: number, w2: number): number {
+  return (w0 & 0xffff) * TWO_POW_36 + w1 * 16 + (w2 >>> 28);
+}
+
+function keysV6(starts: Uint32Array): Float64Array {
+  const keys = new Float64Array(starts.length / 4);
+  for (let i = 0; i < keys.length; i++) keys[i] = keyV6(starts[i * 4]!, starts[i * 4 + 1]!, starts[i * 4 + 2]!);
+  return keys;
+}
+
 /** Answers are shared by every caller: frozen so that no caller can change another's. */
 export function toEntry(id: number, e: SnapshotEntry): IndexEntry {
   Object.freeze(e.security.proxy_provider_names);
@@ -52,6 +72,8 @@ export class CompiledRangeIndex implements RangeIndex {
   private readonly v6Ids: Int32Array;
   private readonly v6Prefixes: Uint8Array;
   private readonly v6Jump: Uint32Array;
+  /** keyV6 of each IPv6 segment start. */
+  private readonly v6Keys: Float64Array;
 
   /** The arrays are used as given, not copied: a snapshot's views stay zero-copy. */
   constructor(data: SnapshotData) {
@@ -68,6 +90,7 @@ export class CompiledRangeIndex implements RangeIndex {
     this.v6Ids = data.v6.entryIds;
     this.v6Prefixes = data.v6.prefixes;
     this.v6Jump = jumpTable(data.v6.starts, 4);
+    this.v6Keys = keysV6(data.v6.starts);
   }
 
   get segmentsV4(): SegmentArrays {
@@ -126,10 +149,29 @@ export class CompiledRangeIndex implements RangeIndex {
   }
 
   private segmentV6(w0: number, w1: number, w2: number, w3: number): number {
-    const s = this.v6Starts;
     const h = w0 >>> 16;
-    let lo = this.v6Jump[h]!;
+    const first = this.v6Jump[h]!;
+    let lo = first;
     let hi = this.v6Jump[h + 1]!;
+    // The first segment whose key (bits 111..60) is above the address's: every segment before
+    // it starts at or below the address, save those that share its key.
+    const keys = this.v6Keys;
+    const key = keyV6(w0, w1, w2);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === first || keys[lo - 1]! < key) return lo - 1;
+    // Segments inside the address's own /68: the full compare decides among them.
+    return this.segmentV6Exact(first, lo, w0, w1, w2, w3);
+  }
+
+  /** The last segment of [from, to) starting at or below the address, else from - 1. */
+  private segmentV6Exact(from: number, to: number, w0: number, w1: number, w2: number, w3: number): number {
+    const s = this.v6Starts;
+    let lo = from;
+    let hi = to;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const b = mid * 4;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { parseIPv4, parseIPv6 } from '../../../src/ip/address.js';
+import { IPV6_CANONICAL, IPV6_INVALID, IPV6_VALID, formatIPv6, parseIPv4, parseIPv6, readIPv6 } from '../../../src/ip/address.js';
 import { parseClientIp } from '../../../src/ip/client-ip.js';
 import type { ClientIp } from '../../../src/ip/client-ip.js';
 import {
@@ -223,6 +223,33 @@ describe('the address parser against ipaddr.js', () => {
           if (String(words) !== String(want)) expect(words, s).toEqual(want);
         }),
         params(22, STRINGS),
+      );
+    },
+    timeoutMs(5_000),
+  );
+
+  it(
+    'calls IPv6 text canonical exactly when it is formatIPv6\'s text for its words, so parseClientIp may keep it as the ip',
+    () => {
+      const words = fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat()).map((ws) => ws.map((w) => w >>> 0));
+      // Runs of zero groups make the compression rules matter: zero some groups of each address.
+      const sparse = fc.tuple(words, fc.nat(255)).map(([ws, mask]) => ws.map((w, k) => ((mask >> (2 * k)) & 1 ? w & 0xffff : (mask >> (2 * k + 1)) & 1 ? w & 0xffff0000 : w) >>> 0));
+      const text = fc.oneof(
+        sparse.map((ws) => formatIPv6(ws)),
+        anyCase(ipv6Full),
+        anyCase(ipv6Compressed),
+        anyCase(ipv6MixedV4),
+        ipv6Embedding,
+      );
+      fc.assert(
+        fc.property(text, (s) => {
+          const out = [0, 0, 0, 0];
+          const read = readIPv6(s, 0, s.length, out);
+          if (read === IPV6_INVALID) return;
+          const canonical = formatIPv6(out) === s;
+          if ((read === IPV6_CANONICAL) !== canonical) expect({ s, read }).toEqual({ s, read: canonical ? IPV6_CANONICAL : IPV6_VALID });
+        }),
+        params(23, STRINGS),
       );
     },
     timeoutMs(5_000),
