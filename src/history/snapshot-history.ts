@@ -91,8 +91,12 @@ export class SnapshotHistory {
     if (index === undefined) {
       index = this.read(position);
       this.loaded.set(position, index);
-      // A failed read is not kept: the next ask tries again.
-      index.catch(() => this.loaded.delete(position));
+      // A failed read is not kept: the next ask tries again. If it was evicted meanwhile and
+      // the position loaded afresh, that newer load stays.
+      const failed = index;
+      failed.catch(() => {
+        if (this.loaded.peek(position) === failed) this.loaded.delete(position);
+      });
     }
     return index;
   }
