@@ -6,7 +6,7 @@ import { describeIndex, describeIndexJson } from '../range-index/inspect.js';
 import { readSnapshot, writeSnapshot } from '../range-index/snapshot.js';
 import { errorMessage } from '../errors.js';
 import { describeHistory, describeHistoryJson } from '../history/describe.js';
-import { readManifest } from '../history/manifest.js';
+import { readFiledManifest } from '../history/manifest.js';
 import { fileSnapshot } from '../history/store.js';
 import type { FileResult } from '../history/store.js';
 import { parseInstant } from '../time/instant.js';
@@ -145,7 +145,7 @@ export function registerIndex(program: Command): void {
     .option('--json', 'machine-readable output', false)
     .action(async (file: string, opts: { json: boolean }) => {
       if ((await stat(file).catch(() => undefined))?.isDirectory()) {
-        const manifest = await readManifest(file);
+        const manifest = await readFiledManifest(file);
         process.stdout.write(opts.json ? `${JSON.stringify(describeHistoryJson(file, manifest), null, 2)}\n` : `${describeHistory(file, manifest)}\n`);
         return;
       }

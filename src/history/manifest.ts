@@ -108,6 +108,18 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed;
 }
 
+/**
+ * The manifest of a history to read from: as readManifest, but a folder without a manifest or
+ * with no snapshot in it is refused (HISTORY_INVALID), since nothing can be judged or shown by it.
+ */
+export async function readFiledManifest(dir: string): Promise<Manifest> {
+  const manifest = await readManifest(dir);
+  if (manifest.snapshots.length === 0) {
+    throw new IpriskError('HISTORY_INVALID', `snapshot history ${dir} holds no snapshot: file some with \`iprisk index build --history ${dir}\``);
+  }
+  return manifest;
+}
+
 /** Atomic: a reader sees the previous manifest or this one, never a partial write. */
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   const file = path.join(dir, MANIFEST_FILE);

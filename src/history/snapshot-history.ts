@@ -6,7 +6,7 @@ import { CompiledRangeIndex } from '../range-index/range-index.js';
 import { decodeSnapshotData } from '../range-index/snapshot.js';
 import type { RangeIndex } from '../range-index/types.js';
 import { inForceAt } from './as-of.js';
-import { readManifest, validFromMs } from './manifest.js';
+import { readFiledManifest, validFromMs } from './manifest.js';
 import type { HistoryEntry } from './manifest.js';
 
 /** Loaded snapshots kept by default: a real-feed snapshot takes about 5 MB loaded. */
@@ -46,10 +46,7 @@ export class SnapshotHistory {
   static async open(dir: string, options: SnapshotHistoryOptions = {}): Promise<SnapshotHistory> {
     const cacheSize = options.cacheSize ?? DEFAULT_HISTORY_CACHE;
     if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError(`history cache size must be a positive integer, got ${cacheSize}`);
-    const manifest = await readManifest(dir);
-    if (manifest.snapshots.length === 0) {
-      throw new IpriskError('HISTORY_INVALID', `snapshot history ${dir} holds no snapshot: file some with \`iprisk index build --history ${dir}\``);
-    }
+    const manifest = await readFiledManifest(dir);
     return new SnapshotHistory(dir, manifest.snapshots, cacheSize, options.view ?? ((index) => index));
   }
 

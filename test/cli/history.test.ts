@@ -178,4 +178,11 @@ describe('iprisk index build --history and index inspect DIR', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('snapshots.0.version');
   });
+
+  it('refuses to inspect a folder that holds no history, as enrich --history refuses it', () => {
+    const { dir } = setup();
+    const result = iprisk(['index', 'inspect', dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`snapshot history ${dir} holds no snapshot`);
+  });
 });
