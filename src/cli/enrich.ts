@@ -34,6 +34,16 @@ function positiveInteger(option: string, text: string): number {
   return n;
 }
 
+/** The files and the event kind the command line names, as enrichFiles takes them (with or without a history). */
+function fileOptions(opts: EnrichOptions): { output?: string; alertsOutput?: string; rejectsOutput?: string; kind?: EventKind } {
+  return {
+    ...(opts.output === undefined ? {} : { output: opts.output }),
+    ...(opts.alerts === undefined ? {} : { alertsOutput: opts.alerts }),
+    ...(opts.rejects === undefined ? {} : { rejectsOutput: opts.rejects }),
+    ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+  };
+}
+
 export function registerEnrich(program: Command): void {
   program
     .command('enrich')
@@ -59,13 +69,13 @@ export function registerEnrich(program: Command): void {
     .action(async (files: string[], opts: EnrichArgs) => {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
-      if (opts.history !== undefined) {
-        if (opts.index !== undefined) throw new Error(`--index ${opts.index} and --history ${opts.history}: give one; with a history, each event is judged by the snapshot of its time`);
-        await enrichAsOf(files, opts, opts.history, loaded);
-        return;
-      }
       const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
       const asked = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
+      if (opts.history !== undefined) {
+        if (opts.index !== undefined) throw new Error(`--index ${opts.index} and --history ${opts.history}: give one; with a history, each event is judged by the snapshot of its time`);
+        await enrichAsOf(files, opts, opts.history, loaded, batchSize, asked);
+        return;
+      }
       const indexSpec = describeIndex(opts.index, loaded);
       // The remote cache and circuit breaker are per process, and which of two workers asks
       // first would decide between `remote` and `cache`: with remote providers, one thread.
@@ -91,10 +101,7 @@ export function registerEnrich(program: Command): void {
       const alerts = new AlertEngine(config.alerts, { clock: Date.now });
       const summary = await enrichFiles({
         inputs: files,
-        ...(opts.output === undefined ? {} : { output: opts.output }),
-        ...(opts.alerts === undefined ? {} : { alertsOutput: opts.alerts }),
-        ...(opts.rejects === undefined ? {} : { rejectsOutput: opts.rejects }),
-        ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+        ...fileOptions(opts),
         batchSize,
         ...(enricher === undefined ? { workers: { count: workers, index: indexSpec, config } } : { enricher }),
         alerts,
@@ -108,11 +115,9 @@ export function registerEnrich(program: Command): void {
  * in workers that each open the history. The history is opened here first either way, so a
  * missing or empty one stops the command before any worker starts. No remote fallback.
  */
-async function enrichAsOf(files: readonly string[], opts: EnrichArgs, dir: string, loaded: LoadedConfig): Promise<void> {
+async function enrichAsOf(files: readonly string[], opts: EnrichArgs, dir: string, loaded: LoadedConfig, batchSize: number, workers: number): Promise<void> {
   const { config } = loaded;
   const history = await openHistory(dir, opts.historyCache, servedView(config));
-  const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
-  const workers = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
   if (config.remote.providers.length > 0 && !opts.quiet) {
     process.stderr.write('iprisk enrich: --history: the remote providers are not asked; index misses are answered none\n');
   }
@@ -120,10 +125,7 @@ async function enrichAsOf(files: readonly string[], opts: EnrichArgs, dir: strin
   const kind = opts.kind === undefined ? {} : { kind: opts.kind };
   const summary = await enrichFiles({
     inputs: files,
-    ...(opts.output === undefined ? {} : { output: opts.output }),
-    ...(opts.alerts === undefined ? {} : { alertsOutput: opts.alerts }),
-    ...(opts.rejects === undefined ? {} : { rejectsOutput: opts.rejects }),
-    ...kind,
+    ...fileOptions(opts),
     batchSize,
     ...(workers === 1
       ? { chunks: new AsOfChunkEnricher({ history, extraction: config.enrich, alerts, batchSize, ...kind }) }
