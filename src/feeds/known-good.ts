@@ -1,5 +1,4 @@
 import type { SourceConfig } from '../config/sources.js';
-import { isKnownGoodSource } from '../config/sources.js';
 import type { Signals } from '../security/record.js';
 import { KNOWN_GOOD_FORMATS, isKnownGoodFormat } from './formats.js';
 import type { FeedEntry } from './types.js';
@@ -17,10 +16,9 @@ export function knownGoodProvider(source: Pick<SourceConfig, 'name' | 'format' |
 }
 
 /**
- * A benign source's networks, whatever its format would say about them (gcp: Google Cloud;
- * an iprisk CSV row's flags): only the networks count.
+ * A benign source's networks (isKnownGoodSource), whatever its format would say about them
+ * (gcp: Google Cloud; an iprisk CSV row's flags): only the networks count.
  */
-export function asKnownGood(entries: readonly FeedEntry[], source: Pick<SourceConfig, 'format' | 'meaning'>): FeedEntry[] {
-  if (!isKnownGoodSource(source)) return [...entries];
+export function asKnownGood(entries: readonly FeedEntry[]): FeedEntry[] {
   return entries.map((entry) => ({ network: entry.network, signals: KNOWN_GOOD_SIGNALS }));
 }

@@ -58,7 +58,7 @@ export async function loadSource(source: SourceConfig, baseDir: string): Promise
     name: source.name,
     format: source.format,
     file,
-    entries: knownGood ? asKnownGood(result.entries, source) : applySourceOverrides(result.entries, source),
+    entries: knownGood ? asKnownGood(result.entries) : applySourceOverrides(result.entries, source),
     problems: result.problems,
     bytes: data.length,
     ...(knownGood ? { knownGood: { provider: knownGoodProvider(source) } } : {}),
