@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,9 +26,11 @@ export async function withHistoryLock<T>(dir: string, fn: () => Promise<T>, opti
   const waitMs = options.waitMs ?? 30_000;
   const staleMs = options.staleMs ?? 10 * 60_000;
   const started = Date.now();
+  // Names this holding of the lock, so that releasing it never removes another writer's.
+  const token = `${process.pid} ${randomUUID()}\n`;
   for (;;) {
     try {
-      await fs.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      await fs.writeFile(file, token, { flag: 'wx' });
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -51,7 +54,8 @@ export async function withHistoryLock<T>(dir: string, fn: () => Promise<T>, opti
   try {
     return await fn();
   } finally {
-    await fs.rm(file, { force: true });
+    // Held past staleMs, the lock may have been taken over: that writer's lock stays.
+    if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === token) await fs.rm(file, { force: true });
   }
 }
 
