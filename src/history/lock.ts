@@ -39,7 +39,7 @@ export async function withHistoryLock<T>(dir: string, fn: () => Promise<T>, opti
     }
     const since = await lockTime(file);
     if (since !== undefined && Date.now() - since > staleMs) {
-      await fs.rm(file, { force: true });
+      await takeOverStale(file, staleMs);
       continue;
     }
     if (Date.now() - started > waitMs) {
@@ -57,6 +57,29 @@ export async function withHistoryLock<T>(dir: string, fn: () => Promise<T>, opti
     // Held past staleMs, the lock may have been taken over: that writer's lock stays.
     if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === token) await fs.rm(file, { force: true });
   }
+}
+
+/**
+ * Removes a stale lock so that the caller may try to create its own. Writers that saw the same
+ * stale lock race here: removing the path outright could remove a lock another of them has just
+ * created. Instead the lock is moved aside under a unique name (rename is atomic, so only one
+ * writer moves any one file) and checked: if what was moved is still stale it is removed, and if
+ * it is a fresh lock taken meanwhile it is put back, unless yet another lock appeared first.
+ */
+export async function takeOverStale(file: string, staleMs: number): Promise<void> {
+  const aside = `${file}.${process.pid}-${randomUUID()}`;
+  try {
+    await fs.rename(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new IpriskError('HISTORY_UNWRITABLE', `cannot take over stale lock ${file}: ${errorMessage(err)}`, { cause: err, canRetry: true });
+  }
+  const since = await lockTime(aside);
+  if (since !== undefined && Date.now() - since <= staleMs) {
+    // link fails if a lock exists at the path: it never replaces one.
+    await fs.link(aside, file).catch(() => undefined);
+  }
+  await fs.rm(aside, { force: true });
 }
 
 async function lockTime(file: string): Promise<number | undefined> {
