@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Message, Producer } from 'kafkajs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { childEnv } from './env.js';
 import { REPO_ROOT } from './paths.js';
@@ -428,6 +429,41 @@ export function assertBuilt(): void {
   const stale: string[] = [];
   for (const source of RUN_SOURCES) staleOutputs(source, stale);
   if (stale.length > 0) throw new Error(`dist/ is older than ${stale.slice(0, 5).join(', ')}: run \`npm run build\` before the Kafka CLI tests`);
+}
+
+/** Undoes what one test set up (a child process, a topic, a consumer); run newest first. */
+export type Cleanup = () => Promise<void> | void;
+
+/** What a file of `iprisk run` tests shares: one client, an admin and a producer, and each test's clean-ups. */
+export interface RunSuite {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  /** Pushed to by a test; run newest first after each test, whether it passed or not. */
+  cleanups: Cleanup[];
+}
+
+/**
+ * Registers the hooks every file of `iprisk run` tests needs: checks dist/ is built and
+ * connects the admin and producer before the first test, runs each test's clean-ups after it,
+ * and disconnects after the last.
+ */
+export function runSuite(brokers: string[]): RunSuite {
+  const kafka = testKafka(brokers);
+  const suite: RunSuite = { kafka, admin: kafka.admin(), producer: kafka.producer(), cleanups: [] };
+  beforeAll(async () => {
+    assertBuilt();
+    await suite.admin.connect();
+    await suite.producer.connect();
+  });
+  afterEach(async () => {
+    for (const cleanup of suite.cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await suite.producer.disconnect();
+    await suite.admin.disconnect();
+  });
+  return suite;
 }
 
 /** Produces `messages` a few at a time with short pauses, as a live source does; `onChunk` sees the count sent so far. */

@@ -2,16 +2,15 @@
 // (SPEC section 12): once it answers 200, every event produced from then on is enriched, even
 // when the instance is killed before its first commit and restarted. Also: a partition added
 // to an input topic later is read from its beginning.
-import type { Message, Producer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from 'kafkajs';
+import { describe, expect, inject, it } from 'vitest';
 import { FaultServer } from '../../helpers/fault-server.js';
 import {
   RunProcess,
   TopicCollector,
-  assertBuilt,
   createRunScenario,
   retrying,
-  testKafka,
+  runSuite,
   waitCommittedAtEnd,
   waitFor,
   writeConfig,
@@ -19,12 +18,9 @@ import {
 import type { RunScenario } from '../../helpers/kafka.js';
 
 const { brokers } = inject('stack');
-const kafka = testKafka(brokers);
-const admin = kafka.admin();
-let producer: Producer;
+const { kafka, admin, producer, cleanups } = runSuite(brokers);
 
 /** Undone after each test, last first: processes, readers, servers, topics, groups, folders. */
-const cleanups: (() => Promise<void> | void)[] = [];
 
 type Scenario = RunScenario;
 
@@ -110,22 +106,6 @@ async function lostAfter(collector: TopicCollector, s: Scenario, inputs: readonl
   await waitFor('every input in the enriched topic', () => (missing().length === 0 ? true : undefined), { timeoutMs }).catch(() => undefined);
   return missing();
 }
-
-beforeAll(async () => {
-  assertBuilt();
-  await admin.connect();
-  producer = kafka.producer();
-  await producer.connect();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-});
 
 describe('a fresh consumer group and its start positions', () => {
   it('killed after /readyz said 200 but before its first batch, a restarted instance still enriches every event produced after ready', { timeout: 120_000 }, async () => {

@@ -4,18 +4,16 @@
 // `iprisk index build` from real feeds in ../shared/data.
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Producer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { readToEnd } from '../../helpers/chaos.js';
 import { iprisk } from '../../helpers/cli.js';
 import {
   RunProcess,
   TopicCollector,
-  assertBuilt,
   createRunScenario,
   fetchMetrics,
   metricSum,
-  testKafka,
+  runSuite,
   waitFor,
   writeConfig,
 } from '../../helpers/kafka.js';
@@ -24,10 +22,7 @@ import { sharedData } from '../../helpers/paths.js';
 import { SECURITY_DEFAULTS, TIERS } from './facts.js';
 
 const { brokers } = inject('stack');
-const kafka = testKafka(brokers);
-const admin = kafka.admin();
-let producer: Producer;
-const cleanups: (() => Promise<void> | void)[] = [];
+const { kafka, admin, producer, cleanups } = runSuite(brokers);
 
 // tor/torbulkexitlist (2024-03-12) lists A as a Tor exit; FireHOL's tor_exits.ipset
 // (2024-01-24) does not. It lists C, as does the later list. B is in Cloudflare's ips-v4
@@ -70,22 +65,6 @@ interface AlertJson {
   security: typeof SECURITY_DEFAULTS;
   suppressed_count: number;
 }
-
-beforeAll(async () => {
-  assertBuilt();
-  await admin.connect();
-  producer = kafka.producer();
-  await producer.connect();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-});
 
 describe('iprisk run retro-alerts', () => {
   it('alerts retro:tor-exit-auth once for an address a swapped-in index newly lists as a Tor exit, and not for addresses whose verdict stayed', { timeout: 120_000 }, async () => {

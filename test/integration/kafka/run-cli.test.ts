@@ -1,16 +1,15 @@
 // `iprisk run` as the operator runs it (node bin/iprisk.js run -c FILE, from dist/) against the
 // real broker: delivery across SIGKILL restarts (at-least-once, and exactly-once with
 // transactions) and the SIGTERM shutdown of SPEC section 10.
-import type { Message, Producer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from 'kafkajs';
+import { describe, expect, inject, it } from 'vitest';
 import { FaultServer } from '../../helpers/fault-server.js';
 import {
   RunProcess,
   TopicCollector,
-  assertBuilt,
   createRunScenario,
   producePaced,
-  testKafka,
+  runSuite,
   waitCommittedAtEnd,
   waitFor,
   writeConfig,
@@ -18,12 +17,9 @@ import {
 import type { RunScenario } from '../../helpers/kafka.js';
 
 const { brokers } = inject('stack');
-const kafka = testKafka(brokers);
-const admin = kafka.admin();
-let producer: Producer;
+const { kafka, admin, producer, cleanups } = runSuite(brokers);
 
 /** Undone after each test, last first: processes, readers, servers, topics, groups, folders. */
-const cleanups: (() => Promise<void> | void)[] = [];
 
 type Scenario = RunScenario;
 
@@ -97,22 +93,6 @@ function ids(messages: readonly Message[]): string[] {
 }
 
 const joined = (line: { msg: string }): boolean => line.msg === 'joined the consumer group';
-
-beforeAll(async () => {
-  assertBuilt();
-  await admin.connect();
-  producer = kafka.producer();
-  await producer.connect();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-});
 
 /**
  * Feeds `inputs` at a live pace and SIGKILLs `run` once `killAfter` outputs are out, while the
