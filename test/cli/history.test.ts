@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iprisk } from '../helpers/cli.js';
 import { sharedData } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Two real source sets: the later one adds the Tor Project's bulk exit list.
 const VPN = `  - { name: x4b-vpn-v4, format: netset, meaning: vpn, path: ${sharedData('vpn', 'x4bnet', 'output', 'vpn', 'ipv4.txt')} }\n`;
@@ -20,7 +20,7 @@ interface Inspected {
 }
 
 function setup(): { dir: string; history: string; build: (sources: 'early' | 'late', validFrom: string, out: string) => ReturnType<typeof iprisk> } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-cli-history-'));
+  const dir = tempDir('iprisk-cli-history-');
   writeFileSync(path.join(dir, 'early.yaml'), `sources:\n${VPN}`);
   writeFileSync(path.join(dir, 'late.yaml'), `sources:\n${VPN}${TOR}`);
   const history = path.join(dir, 'history');

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { iprisk } from '../helpers/cli.js';
 import { REPO_ROOT, sharedData } from '../helpers/paths.js';
+import { tempDir as makeTempDir } from '../helpers/temp-dir.js';
 
 function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'iprisk-cli-'));
+  return makeTempDir('iprisk-cli-');
 }
 
 function lines(file: string): Record<string, unknown>[] {

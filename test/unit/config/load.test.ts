@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
 import { IpriskError } from '../../../src/errors.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../../../src/security/score.js';
 import { configProblems } from '../../helpers/config-problems.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('configuration', () => {
   it('fills every default from an empty file', () => {
@@ -64,7 +64,7 @@ describe('configuration', () => {
   });
 
   it('reads a YAML file and resolves relative paths against its folder', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-config-'));
+    const dir = tempDir('iprisk-config-');
     const file = path.join(dir, 'iprisk.yaml');
     writeFileSync(file, 'index:\n  path: snap/index.snap\n');
     const loaded = loadConfig(file, {});
@@ -73,7 +73,7 @@ describe('configuration', () => {
   });
 
   it('names the line of a YAML syntax error', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-config-'));
+    const dir = tempDir('iprisk-config-');
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'index:\n  path: [unclosed\n');
     expect(configProblems(() => loadConfig(file, {})).join()).toMatch(/yaml line \d/);

@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IP_FIELDS } from '../../../src/config/schema.js';
 import { AsOfEnricher } from '../../../src/enrich/as-of-enricher.js';
@@ -10,10 +7,11 @@ import { fileSnapshot } from '../../../src/history/store.js';
 import { buildIndex } from '../../../src/range-index/build.js';
 import type { LoadedSource } from '../../../src/feeds/types.js';
 import { sourceOf } from '../../helpers/build-index.js';
+import { tempDir as makeTempDir } from '../../helpers/temp-dir.js';
 
 const extraction = { ip_fields: [...DEFAULT_IP_FIELDS], xff_field: 'x_forwarded_for', trusted_proxies: [] };
 const clock = (): number => 1_800_000_000_000;
-const tempDir = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'iprisk-asof-'));
+const tempDir = (): Promise<string> => Promise.resolve(makeTempDir('iprisk-asof-'));
 
 async function historyOf(snapshots: readonly { validFrom: Date; version: string; sources: LoadedSource[] }[], cacheSize?: number): Promise<SnapshotHistory> {
   const dir = await tempDir();

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -9,9 +8,10 @@ import { withSourceOverrides } from '../../../src/feeds/overrides.js';
 import { FEED_PARSERS, parserFor } from '../../../src/feeds/registry.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
 import { byNetwork, failure, load, source } from './support.js';
+import { tempDir as makeTempDir } from '../../helpers/temp-dir.js';
 
 function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'iprisk-feeds-'));
+  return makeTempDir('iprisk-feeds-');
 }
 
 describe('loadSource', () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { Reader } from 'mmdb-lib';
@@ -11,6 +10,7 @@ import { bigIntToWords, formatIPv4, formatIPv6 } from '../../../src/ip/address.j
 import type { Signals } from '../../../src/security/record.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
 import { byNetwork, familyCount, load, unreadable } from './support.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 type MaxMindFlags = Record<string, boolean | number | string>;
 
@@ -166,7 +166,7 @@ describe('mmdb', () => {
   it('throws FEED_UNREADABLE for a search tree that points outside the file', async () => {
     const data = readFileSync(sharedData('maxmind/GeoIP2-Anonymous-IP-Test.mmdb'));
     data.fill(0xff, 0, 7);
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'iprisk-feeds-')), 'corrupt.mmdb');
+    const file = path.join(tempDir('iprisk-feeds-'), 'corrupt.mmdb');
     writeFileSync(file, data);
     const error = await unreadable(load('mmdb', file));
     expect(error.message).toContain('corrupt.mmdb');

@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../src/alerts/engine.js';
 import { alertsSchema } from '../../../src/alerts/rules-schema.js';
@@ -11,6 +8,7 @@ import { SnapshotHistory } from '../../../src/history/snapshot-history.js';
 import { fileSnapshot } from '../../../src/history/store.js';
 import { buildIndex } from '../../../src/range-index/build.js';
 import { sourceOf } from '../../helpers/build-index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /**
  * File mode's as-of chunks must agree with the as-of layer the Kafka path uses (AsOfEnricher):
@@ -24,7 +22,7 @@ const START = '2025-06-01T00:00:00.000Z';
 const BOUNDARY = '2025-06-10T00:00:00.000Z';
 
 async function twoPeriodHistory(): Promise<SnapshotHistory> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'iprisk-asof-chunk-'));
+  const dir = tempDir('iprisk-asof-chunk-');
   await fileSnapshot(dir, buildIndex([sourceOf('vpn', [['5.1.0.0/16', { is_vpn: true }]])], { version: 'before' }), { validFrom: new Date(START) });
   await fileSnapshot(dir, buildIndex([sourceOf('tor', [['185.220.101.0/24', { is_tor: true }]])], { version: 'after' }), { validFrom: new Date(BOUNDARY) });
   return SnapshotHistory.open(dir, { cacheSize: 1 });

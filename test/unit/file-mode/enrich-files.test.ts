@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -11,6 +10,7 @@ import { Enricher } from '../../../src/enrich/enricher.js';
 import { enrichFiles, formatSummary } from '../../../src/file-mode/enrich-files.js';
 import { Progress } from '../../../src/file-mode/progress.js';
 import { indexOf, sourceOf } from '../../helpers/build-index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const index = indexOf([
   sourceOf('sample', [
@@ -22,7 +22,7 @@ const extraction = { ip_fields: [...DEFAULT_IP_FIELDS], xff_field: 'x_forwarded_
 
 function setup(): { dir: string; enricher: Enricher; alerts: AlertEngine } {
   return {
-    dir: mkdtempSync(path.join(tmpdir(), 'iprisk-enrich-')),
+    dir: tempDir('iprisk-enrich-'),
     enricher: new Enricher({ index: { current: index }, extraction }),
     alerts: new AlertEngine(alertsSchema.parse({}), { clock: () => 0 }),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import { Progress } from '../../../src/file-mode/progress.js';
 import { WorkerPool } from '../../../src/file-mode/worker-pool.js';
 import type { EnrichWorkerSetup } from '../../../src/file-mode/worker-setup.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /**
  * `iprisk enrich --workers N` against the same run on the main thread, with the bundled sample
@@ -56,7 +57,7 @@ interface Run {
 }
 
 async function run(workers: number, inputs: string[], extra: Partial<EnrichFilesOptions> = {}, gzipOut = false): Promise<Run> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-workers-'));
+  const dir = tempDir('iprisk-workers-');
   const output = path.join(dir, gzipOut ? 'out.jsonl.gz' : 'out.jsonl');
   const alertsOutput = path.join(dir, 'alerts.jsonl');
   const rejectsOutput = path.join(dir, 'rejects.jsonl');
@@ -95,7 +96,7 @@ function expectSameRun(a: Run, b: Run): void {
 }
 
 function inputFiles(): { plain: string; second: string; gz: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'iprisk-workers-in-'));
+  const dir = tempDir('iprisk-workers-in-');
   const plain = path.join(dir, 'access.jsonl');
   const second = path.join(dir, 'second.jsonl');
   const gz = path.join(dir, 'events.gz');

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IpriskError } from '../../../src/errors.js';
@@ -10,8 +9,9 @@ import { payloadSha256, readSnapshot } from '../../../src/range-index/snapshot.j
 import type { SnapshotData } from '../../../src/range-index/types.js';
 import { sourceOf } from '../../helpers/build-index.js';
 import { find } from '../range-index/sources.js';
+import { tempDir as makeTempDir } from '../../helpers/temp-dir.js';
 
-const tempDir = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'iprisk-history-'));
+const tempDir = (): Promise<string> => Promise.resolve(makeTempDir('iprisk-history-'));
 
 /** Snapshot `n`: 5.n.0.0/16 is a VPN range, so every n gives different content. */
 function snapshot(n: number, version = `v${n}`, builtAt = new Date('2025-06-01T00:00:00Z')): SnapshotData {

@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
@@ -18,6 +16,7 @@ import { DEFAULT_SCORE_WEIGHTS } from '../../../src/security/score.js';
 import { configProblems } from '../../helpers/config-problems.js';
 import { sharedData } from '../../helpers/paths.js';
 import { find, match } from './sources.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 // The index is built from real feeds: blocklist.de (attackers), its bots file (bots) and the
 // X4B datacenter IPv6 list (hosting, 2a01:4f8::/32 among it). 104.248.153.92 is listed by both
@@ -118,7 +117,7 @@ describe('the config allowlist, applied at lookup time', () => {
   });
 
   it('is applied again to every snapshot an index holder reloads', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'iprisk-allowlist-'));
+    const dir = tempDir('iprisk-allowlist-');
     const file = path.join(dir, 'index.snap');
     await writeSnapshot(file, buildIndex([], { version: 'empty' }));
     const holder = await IndexHolder.open(file, view([{ name: 'partner', cidrs: ['104.248.153.0/24'] }]));
@@ -133,7 +132,7 @@ describe('the config allowlist, applied at lookup time', () => {
 
 describe('the allowlist over a snapshot history', () => {
   it('is applied to every snapshot the history loads, each keeping its own version and valid_from', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'iprisk-allowlist-history-'));
+    const dir = tempDir('iprisk-allowlist-history-');
     const validFrom = new Date('2025-06-01T00:00:00Z');
     await fileSnapshot(dir, data, { validFrom });
     const history = await SnapshotHistory.open(dir, { view: view([{ name: 'partner', cidrs: ['104.248.153.0/24'] }]) });
