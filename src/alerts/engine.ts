@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { SecurityRecord } from '../security/record.js';
-import { emptySecurity } from '../security/record.js';
+import { copySecurity } from '../security/record.js';
 import { alertId } from './alert-id.js';
 import type { CompiledRule } from './compile.js';
 import { compileRules } from './compile.js';
@@ -38,14 +37,6 @@ interface RuleSlot {
   readonly rule: CompiledRule;
   emitted: number;
   suppressed: number;
-}
-
-export function copySecurity(security: Readonly<SecurityRecord>): SecurityRecord {
-  // Built on the defaults so the copy keeps the record's field order whatever order the caller's had.
-  const copy = Object.assign(emptySecurity(), security);
-  copy.proxy_provider_names = [...security.proxy_provider_names];
-  copy.vpn_provider_names = [...security.vpn_provider_names];
-  return copy;
 }
 
 /**

@@ -3,8 +3,7 @@ import { KNOWN_GOOD_SIGNALS } from '../feeds/known-good.js';
 import type { LoadedSource } from '../feeds/types.js';
 import type { Ipv6Words } from '../ip/address.js';
 import { parseNetworks } from '../ip/network.js';
-import { emptySecurity } from '../security/record.js';
-import type { SecurityRecord } from '../security/record.js';
+import { copySecurity, emptySecurity } from '../security/record.js';
 import type { ScoreWeights } from '../security/score.js';
 import { clearKnownGood } from '../security/score.js';
 import { buildIndex } from './build.js';
@@ -30,10 +29,6 @@ export function compileAllowlist(list: readonly AllowlistEntry[]): CompiledRange
     knownGood: { provider: allow.name },
   }));
   return new CompiledRangeIndex(buildIndex(sources, { version: 'allowlist', builtAt: new Date(0) }));
-}
-
-function copySecurity(security: Readonly<SecurityRecord>): SecurityRecord {
-  return { ...security, proxy_provider_names: [...security.proxy_provider_names], vpn_provider_names: [...security.vpn_provider_names] };
 }
 
 const prefixOf = (network: string): number => Number(network.slice(network.lastIndexOf('/') + 1));

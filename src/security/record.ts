@@ -73,6 +73,15 @@ export function emptySecurity(): SecurityRecord {
   };
 }
 
+/** A copy whose provider-name lists are its own, in the record's field order whatever order the
+ * given one's keys were in (it is built on the defaults). */
+export function copySecurity(security: Readonly<SecurityRecord>): SecurityRecord {
+  const copy = Object.assign(emptySecurity(), security);
+  copy.proxy_provider_names = [...security.proxy_provider_names];
+  copy.vpn_provider_names = [...security.vpn_provider_names];
+  return copy;
+}
+
 /**
  * What one source says about one network. Field names are the record's own; `threat_score`
  * is present only when the source supplies a score of its own (an ipgeolocation row, a remote
