@@ -89,8 +89,8 @@ export function registerIndex(program: Command): void {
       const started = Date.now();
       const { data, sources } = await buildFromConfig(loaded, (line) => process.stderr.write(`${line}\n`), opts.version);
       data.validFrom = opts.validFrom ?? data.builtAt;
-      await writeSnapshot(opts.output, data);
-      const filed = opts.history === undefined ? undefined : await fileSnapshot(opts.history, data, { validFrom: data.validFrom });
+      const { encoded } = await writeSnapshot(opts.output, data);
+      const filed = opts.history === undefined ? undefined : await fileSnapshot(opts.history, data, { validFrom: data.validFrom, encoded });
       if (opts.quiet) return;
       const problems = sources.reduce((n, s) => n + s.problems.length, 0);
       const nameWidth = Math.max(24, ...sources.map((s) => s.name.length));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IpriskError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../range-index/atomic-file.js';
 import { encodeSnapshot, payloadSha256 } from '../range-index/snapshot.js';
+import type { EncodedSnapshot } from '../range-index/snapshot.js';
 import type { SnapshotData } from '../range-index/types.js';
 import { withHistoryLock } from './lock.js';
 import { entryFor, readManifest, snapshotFileName, validFromMs as ms, writeManifest } from './manifest.js';
@@ -21,6 +22,9 @@ export interface FileOptions {
   /** Pruned right after filing, under the same lock. */
   retention?: Retention | undefined;
   now?: Date | undefined;
+  /** This data as already encoded with `validFrom` (what writeSnapshot wrote): filed as is
+   * instead of being encoded and digested again. */
+  encoded?: EncodedSnapshot | undefined;
 }
 
 /**
@@ -74,7 +78,7 @@ export async function fileSnapshot(dir: string, data: SnapshotData, options: Fil
   } catch (err) {
     throw new IpriskError('HISTORY_UNWRITABLE', `cannot create snapshot history folder ${dir}: ${errorMessage(err)}`, { cause: err });
   }
-  const sha = payloadSha256(data);
+  const sha = options.encoded?.payloadSha256 ?? payloadSha256(data);
   const file = path.join(dir, snapshotFileName(sha));
   return withHistoryLock(dir, async () => {
     const before = await readManifest(dir);
@@ -82,7 +86,7 @@ export async function fileSnapshot(dir: string, data: SnapshotData, options: Fil
     let bytes = await fileSize(file);
     let wroteFile = false;
     if (bytes === undefined) {
-      const encoded = encodeSnapshot({ ...data, validFrom: options.validFrom });
+      const encoded = options.encoded?.bytes ?? encodeSnapshot({ ...data, validFrom: options.validFrom });
       try {
         await writeFileAtomic(file, encoded);
       } catch (err) {

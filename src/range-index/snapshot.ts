@@ -117,15 +117,26 @@ export function payloadSha256(data: Pick<SnapshotData, 'entries' | 'v4' | 'v6'>)
   return sha256(encodePayload(data).bytes).toString('hex');
 }
 
+/** A snapshot's file bytes with the payload digest its header carries. */
+export interface EncodedSnapshot {
+  bytes: Buffer;
+  payloadSha256: string;
+}
+
 export function encodeSnapshot(data: SnapshotData): Buffer {
+  return encodeSnapshotWithDigest(data).bytes;
+}
+
+export function encodeSnapshotWithDigest(data: SnapshotData): EncodedSnapshot {
   const payload = encodePayload(data);
+  const payloadSha256 = sha256(payload.bytes).toString('hex');
   const header: Header = {
     version: data.version,
     built_at: data.builtAt.toISOString(),
     ...(data.validFrom === undefined ? {} : { valid_from: data.validFrom.toISOString() }),
     stats: data.stats,
     payload_bytes: payload.bytes.byteLength,
-    payload_sha256: sha256(payload.bytes).toString('hex'),
+    payload_sha256: payloadSha256,
     counts: {
       entries: data.entries.length,
       entries_json_bytes: payload.entriesJsonBytes,
@@ -141,24 +152,24 @@ export function encodeSnapshot(data: SnapshotData): Buffer {
   preamble.writeUInt32LE(FORMAT_VERSION, 8);
   preamble.writeUInt32LE(headerBytes.byteLength, 12);
   sha256(headerBytes).copy(preamble, 16);
-  return Buffer.concat([preamble, headerBytes, payload.bytes]);
+  return { bytes: Buffer.concat([preamble, headerBytes, payload.bytes]), payloadSha256 };
 }
 
 /**
  * Writes atomically: readers (and the reload watcher) see the old file or the new one, never a
  * partial write.
  */
-export async function writeSnapshot(file: string, data: SnapshotData): Promise<{ bytes: number }> {
-  const buf = encodeSnapshot(data);
+export async function writeSnapshot(file: string, data: SnapshotData): Promise<{ bytes: number; encoded: EncodedSnapshot }> {
+  const encoded = encodeSnapshotWithDigest(data);
   try {
-    await writeFileAtomic(file, buf);
+    await writeFileAtomic(file, encoded.bytes);
   } catch (err) {
     throw new IpriskError('SNAPSHOT_UNWRITABLE', `cannot write index snapshot ${file}: ${errorMessage(err)}`, {
       cause: err,
       canRetry: true,
     });
   }
-  return { bytes: buf.byteLength };
+  return { bytes: encoded.bytes.byteLength, encoded };
 }
 
 export async function readSnapshot(file: string): Promise<CompiledRangeIndex> {

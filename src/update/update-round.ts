@@ -6,6 +6,7 @@ import { buildFromConfig } from '../cli/open-index.js';
 import { fileSnapshot } from '../history/store.js';
 import type { FileOutcome } from '../history/store.js';
 import { writeSnapshot } from '../range-index/snapshot.js';
+import type { EncodedSnapshot } from '../range-index/snapshot.js';
 import type { SnapshotData } from '../range-index/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { mapLimit } from './concurrency.js';
@@ -137,8 +138,8 @@ export async function runUpdateRound(loaded: LoadedConfig, plan: UpdatePlan, opt
       report(line, 'problem');
     });
     data.validFrom = data.builtAt;
-    await writeSnapshot(plan.snapshot, data);
-    const history = await fileIntoHistory(loaded, data, options.now?.() ?? new Date());
+    const { encoded } = await writeSnapshot(plan.snapshot, data);
+    const history = await fileIntoHistory(loaded, data, encoded, options.now?.() ?? new Date());
     return {
       ...base,
       rebuild: 'written',
@@ -162,12 +163,12 @@ export async function runUpdateRound(loaded: LoadedConfig, plan: UpdatePlan, opt
  * Files a written snapshot into index.history (valid from its build time) and prunes by the
  * retention settings. A failure is reported, not thrown: the snapshot itself is in place.
  */
-async function fileIntoHistory(loaded: LoadedConfig, data: SnapshotData, now: Date): Promise<HistoryFiling | undefined> {
+async function fileIntoHistory(loaded: LoadedConfig, data: SnapshotData, encoded: EncodedSnapshot, now: Date): Promise<HistoryFiling | undefined> {
   const { history, history_retention_days: days, history_max_snapshots: maxSnapshots } = loaded.config.index;
   if (history === undefined) return undefined;
   const dir = resolvePath(loaded, history);
   try {
-    const filed = await fileSnapshot(dir, data, { validFrom: data.builtAt, retention: { days, maxSnapshots }, now });
+    const filed = await fileSnapshot(dir, data, { validFrom: data.builtAt, retention: { days, maxSnapshots }, now, encoded });
     return { dir, outcome: filed.outcome, validFrom: filed.entry.valid_from, version: filed.entry.version, prunedSnapshots: filed.pruned.entries.length };
   } catch (err) {
     return { dir, error: errorMessage(err) };
