@@ -99,16 +99,9 @@ export async function fileSnapshot(dir: string, data: SnapshotData, options: Fil
     const same = before.snapshots.findIndex((e) => ms(e) === t);
     const outcome: FileOutcome = same >= 0 ? (before.snapshots[same]!.sha256 === sha ? 'unchanged' : 'replaced') : 'added';
     const merged = same >= 0 ? before.snapshots.map((e, i) => (i === same ? entry : e)) : [...before.snapshots, entry].sort((a, b) => ms(a) - ms(b));
-    let manifest: Manifest = { format: before.format, snapshots: collapse(merged) };
-    const changed = JSON.stringify(manifest.snapshots) !== JSON.stringify(before.snapshots);
-    let pruned: PruneResult = { entries: [], files: [] };
-    if (options.retention) {
-      const kept = keptAfterPruning(manifest.snapshots, options.retention, options.now ?? new Date());
-      pruned = { entries: manifest.snapshots.slice(0, manifest.snapshots.length - kept.length), files: [] };
-      manifest = { format: manifest.format, snapshots: kept };
-    }
-    if (changed || pruned.entries.length > 0) await writeManifest(dir, manifest);
-    pruned.files = await removeUnreferenced(dir, [...before.snapshots, entry], manifest);
+    const filed: Manifest = { format: before.format, snapshots: collapse(merged) };
+    const changed = !sameEntries(filed, before);
+    const { manifest, pruned } = await settle(dir, before, filed, entry, options.retention, options.now ?? new Date());
     const inForce = manifest.snapshots.findLast((e) => ms(e) <= t) ?? entry;
     return { outcome: changed ? outcome : 'unchanged', entry: inForce, wroteFile, pruned, manifest };
   });
@@ -133,12 +126,31 @@ export function keptAfterPruning(entries: readonly HistoryEntry[], retention: Re
 export async function pruneHistory(dir: string, retention: Retention, now = new Date()): Promise<PruneResult> {
   return withHistoryLock(dir, async () => {
     const before = await readManifest(dir);
-    const kept = keptAfterPruning(before.snapshots, retention, now);
-    const entries = before.snapshots.slice(0, before.snapshots.length - kept.length);
-    const after: Manifest = { format: before.format, snapshots: kept };
-    if (entries.length > 0) await writeManifest(dir, after);
-    return { entries, files: await removeUnreferenced(dir, before.snapshots, after) };
+    return (await settle(dir, before, before, undefined, retention, now)).pruned;
   });
+}
+
+const sameEntries = (a: Manifest, b: Manifest): boolean => JSON.stringify(a.snapshots) === JSON.stringify(b.snapshots);
+
+/**
+ * Under the lock: prunes `next` by the retention (if any), writes it in place of `before` when
+ * they differ, then removes the snapshot files that neither it names nor any other entry needs
+ * (`added` is an entry just filed that may have been pruned or collapsed away at once).
+ */
+async function settle(
+  dir: string,
+  before: Manifest,
+  next: Manifest,
+  added: HistoryEntry | undefined,
+  retention: Retention | undefined,
+  now: Date,
+): Promise<{ manifest: Manifest; pruned: PruneResult }> {
+  const kept = retention === undefined ? next.snapshots : keptAfterPruning(next.snapshots, retention, now);
+  const entries = next.snapshots.slice(0, next.snapshots.length - kept.length);
+  const manifest: Manifest = { format: next.format, snapshots: kept };
+  if (!sameEntries(manifest, before)) await writeManifest(dir, manifest);
+  const candidates = added === undefined ? before.snapshots : [...before.snapshots, added];
+  return { manifest, pruned: { entries, files: await removeUnreferenced(dir, candidates, manifest) } };
 }
 
 /** Removes the files of `candidates` that `after` does not name; runs once the new manifest is in place. */
