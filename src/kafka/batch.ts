@@ -119,6 +119,8 @@ export class BatchProcessor {
     );
     const alerts: Alert[] = [];
     const encodedEvents: OutRecord[] = [];
+    // Retro-alerts remember only what live alerts considered: not the events dead-lettered here.
+    const observed = this.retro ? { events: [] as EnrichedEvent[], timesMs: [] as number[], offsets: [] as string[] } : undefined;
     for (let i = 0; i < enriched.length; i++) {
       const e = enriched[i]!;
       const { record, writer } = origin[i]!;
@@ -136,8 +138,11 @@ export class BatchProcessor {
         continue;
       }
       this.alertsFor(e, source, record, timeMs, alerts);
+      observed?.events.push(e);
+      observed?.timesMs.push(timeMs);
+      observed?.offsets.push(record.offset);
     }
-    this.retro?.observe(source, enriched, timesMs, origin.map((o) => o.record.offset));
+    if (observed) this.retro?.observe(source, observed.events, observed.timesMs, observed.offsets);
     for (const slot of slots) plan.records.push(typeof slot === 'number' ? encodedEvents[slot]! : slot);
     for (const alert of alerts) {
       plan.alerts.push({ rule: alert.rule, severity: alert.severity });
