@@ -169,7 +169,8 @@ export class ChunkEnricher {
     this.batchSize = options.batchSize;
   }
 
-  async enrich(bytes: Uint8Array): Promise<ChunkResult> {
+  /** `spare`: a buffer nothing else uses any more, which the output may be written into. */
+  async enrich(bytes: Uint8Array, spare?: ArrayBuffer): Promise<ChunkResult> {
     // Chunks end at a newline (or the end of the input), which is never inside a UTF-8
     // sequence: decoding chunk by chunk reads the same characters as decoding the whole input.
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -178,7 +179,8 @@ export class ChunkEnricher {
     const result: ChunkResult = { output: NO_BYTES, lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
     // An output line is about three times its input line (the security object is most of it):
     // room for that is one allocation in the common case, where growing copies the chunk's output.
-    const out = new OutputBytes(4 * bytes.byteLength + (1 << 16));
+    // Rounded up to whole MiB, so that the buffer of one chunk's output fits the next chunk's.
+    const out = new OutputBytes(Math.ceil((4 * bytes.byteLength + (1 << 16)) / (1 << 20)) * (1 << 20), spare);
     let at = 0;
     while (at < text.length) {
       if (this.quads.size + this.parsed.size > MAX_REMEMBERED || this.resolved.size > MAX_REMEMBERED) {

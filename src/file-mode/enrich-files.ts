@@ -7,6 +7,7 @@ import { emptyCounts } from '../enrich/enricher.js';
 import { FileAlertInput } from './alert-input.js';
 import type { ChunkResult } from './chunk-enricher.js';
 import { ChunkEnricher } from './chunk-enricher.js';
+import type { ChunkAlloc } from './line-chunks.js';
 import { CHUNK_BYTES, lineChunks } from './line-chunks.js';
 import { Progress } from './progress.js';
 import type { OpenedInput } from './streams.js';
@@ -64,6 +65,10 @@ interface ChunkRunner {
   run(bytes: Uint8Array): Promise<ChunkResult>;
   /** Chunks read ahead of the oldest unfinished one. */
   readonly window: number;
+  /** Where chunks are read into (lineChunks' alloc); absent: new buffers. */
+  alloc?: ChunkAlloc;
+  /** Takes back a result's output buffer once it is written. */
+  recycle?: (output: Uint8Array) => void;
   close(): Promise<void>;
 }
 
@@ -74,7 +79,7 @@ async function startRunner(options: EnrichFilesOptions): Promise<ChunkRunner> {
     const pool = await WorkerPool.start(count, { index, config, batchSize: options.batchSize, ...kind, ...(history === undefined ? {} : { history }) });
     // Two chunks per worker: one in work, one waiting, so no worker idles while the main thread
     // writes; memory stays a few MiB per worker whatever the input size.
-    return { run: (bytes) => pool.run(bytes), window: 2 * count, close: () => pool.close() };
+    return { run: (bytes) => pool.run(bytes), window: 2 * count, alloc: pool.alloc, recycle: pool.recycle, close: () => pool.close() };
   }
   const { chunks } = options;
   if (chunks !== undefined) return { run: (bytes) => chunks.enrich(bytes), window: 1, close: () => Promise.resolve() };
@@ -132,7 +137,11 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
     summary.events += r.events;
     summary.rejected += r.rejects.length;
     for (const [source, n] of Object.entries(r.bySource) as [keyof EnrichCounts, number][]) summary.bySource[source] += n;
-    if (r.output.byteLength > 0) await out.write(r.output);
+    const { recycle } = runner;
+    const written = recycle && ((): void => {
+      recycle(r.output);
+    });
+    if (r.output.byteLength > 0) await out.write(r.output, written);
     let alertText = '';
     for (const match of r.matches) {
       const input = new FileAlertInput(match, label, linesBefore + match.line);
@@ -158,7 +167,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
     const inputs = options.inputs.length > 0 ? options.inputs : ['-'];
     for (let i = 0; i < inputs.length; i++) {
       const input = await openInput(inputs[i]!, options.stdin);
-      for await (const chunk of lineChunks(input.stream, options.chunkBytes ?? CHUNK_BYTES)) {
+      for await (const chunk of lineChunks(input.stream, options.chunkBytes ?? CHUNK_BYTES, runner.alloc)) {
         const result = runner.run(chunk);
         // Taken (and its failure thrown) in order below; until then it must not count as unhandled.
         result.catch(() => undefined);

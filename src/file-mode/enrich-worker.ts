@@ -11,9 +11,12 @@ import { chunkEnricherOf } from './worker-setup.js';
 export interface ChunkRequest {
   id: number;
   bytes: Uint8Array;
+  /** A buffer the main thread no longer uses, to write the output into. */
+  spare?: ArrayBuffer;
 }
 
-export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: ChunkResult } | { type: 'failed'; id: number; message: string };
+/** A result may come with the request's bytes, moved back to be read into again. */
+export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: ChunkResult; input?: Uint8Array } | { type: 'failed'; id: number; message: string };
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -23,10 +26,10 @@ async function main(): Promise<void> {
     port.postMessage(message, transfer);
   };
   port.on('message', (request: ChunkRequest) => {
-    enricher.enrich(request.bytes).then(
+    enricher.enrich(request.bytes, request.spare).then(
       (result) => {
         // The output's buffer is its own (ChunkResult.output): moved, not copied.
-        reply({ type: 'result', id: request.id, result }, [result.output.buffer as ArrayBuffer]);
+        reply({ type: 'result', id: request.id, result, input: request.bytes }, [result.output.buffer as ArrayBuffer, request.bytes.buffer as ArrayBuffer]);
       },
       (err: unknown) => {
         reply({ type: 'failed', id: request.id, message: errorMessage(err) });

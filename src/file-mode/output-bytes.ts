@@ -7,9 +7,10 @@ export class OutputBytes {
   private buf: Buffer;
   private at = 0;
 
-  constructor(initialBytes: number) {
+  /** Writes into `spare` (a buffer nothing else uses any more) when it holds `initialBytes`. */
+  constructor(initialBytes: number, spare?: ArrayBuffer) {
     // Not from Buffer's shared pool: the bytes are handed over whole (to another thread).
-    this.buf = Buffer.allocUnsafeSlow(Math.max(initialBytes, 1024));
+    this.buf = spare !== undefined && spare.byteLength >= initialBytes ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(initialBytes, 1024));
   }
 
   /** Appends `text` as UTF-8. */

@@ -51,7 +51,8 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
 }
 
 export interface OpenedOutput {
-  write(data: string | Uint8Array): Promise<void>;
+  /** `written` is called once the output no longer reads `data` (not after a failure). */
+  write(data: string | Uint8Array, written?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,9 +77,12 @@ export function openOutput(name: string | undefined, stdout: Writable = process.
   sink.on('error', remember);
   file?.on('error', remember);
   return {
-    async write(data: string | Uint8Array): Promise<void> {
+    async write(data: string | Uint8Array, written?: () => void): Promise<void> {
       rethrow();
-      if (!sink.write(data)) await once(sink, 'drain');
+      const flowing = written === undefined ? sink.write(data) : sink.write(data, (err) => {
+        if (!err) written();
+      });
+      if (!flowing) await once(sink, 'drain');
     },
     async close(): Promise<void> {
       rethrow();

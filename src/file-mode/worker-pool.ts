@@ -46,21 +46,33 @@ export class WorkerPool {
   private readonly workers: PoolWorker[];
   private nextId = 0;
   private closing = false;
+  /**
+   * Buffers moved back and forth instead of new ones per chunk: each new one is memory outside
+   * the heap, whose growth makes both threads collect their heaps far more often.
+   */
+  private readonly inputs: ArrayBuffer[] = [];
+  private readonly outputs: ArrayBuffer[] = [];
+  private readonly lent = new WeakSet<ArrayBufferLike>();
 
   private constructor(workers: PoolWorker[]) {
     this.workers = workers;
+  }
+
+  /** Buffers kept of each kind: about as many as there are chunks under way. */
+  private get keep(): number {
+    return 2 * this.workers.length + 2;
   }
 
   /** Starts `count` workers and waits until each has opened its index. */
   static async start(count: number, setup: EnrichWorkerSetup, script = workerScript()): Promise<WorkerPool> {
     const workers: PoolWorker[] = [];
     const ready: Promise<void>[] = [];
+    const pool = new WorkerPool(workers);
     for (let i = 0; i < count; i++) {
       const worker = new PoolWorker(i + 1, new Worker(script, { workerData: setup }));
       workers.push(worker);
-      ready.push(WorkerPool.wire(worker));
+      ready.push(WorkerPool.wire(pool, worker));
     }
-    const pool = new WorkerPool(workers);
     try {
       await Promise.all(ready);
     } catch (err) {
@@ -71,7 +83,7 @@ export class WorkerPool {
   }
 
   /** Routes a worker's replies; resolves once it is ready, rejects if it fails before. */
-  private static wire(worker: PoolWorker): Promise<void> {
+  private static wire(pool: WorkerPool, worker: PoolWorker): Promise<void> {
     return new Promise((resolve, reject) => {
       const failed = (err: Error): void => {
         worker.fail(err);
@@ -82,6 +94,7 @@ export class WorkerPool {
           resolve();
           return;
         }
+        if (reply.type === 'result' && reply.input !== undefined) pool.keepInput(reply.input.buffer);
         const pending = worker.pending.get(reply.id);
         if (pending === undefined) return;
         worker.pending.delete(reply.id);
@@ -102,8 +115,30 @@ export class WorkerPool {
   }
 
   /**
-   * Enriches one chunk on the least busy worker. A chunk that is a whole buffer of its own (as
-   * lineChunks gives) is moved to the worker, and unusable here afterwards; any other is copied.
+   * A buffer of its own of at least `length` bytes to read a chunk into (lineChunks' alloc): one
+   * a worker gave back, or a new one. A chunk at the start of it is moved to a worker by run.
+   */
+  readonly alloc = (length: number): Buffer => {
+    const kept = this.inputs.findIndex((b) => b.byteLength >= length);
+    // New ones a little longer than asked, so that they fit later chunks of about the same size.
+    const buf = kept >= 0 ? Buffer.from(this.inputs.splice(kept, 1)[0]!) : Buffer.allocUnsafeSlow(length + (length >> 4));
+    this.lent.add(buf.buffer);
+    return buf;
+  };
+
+  /** Takes back the buffer of a chunk's output (ChunkResult.output) once nothing reads it any more. */
+  readonly recycle = (output: Uint8Array): void => {
+    if (output.buffer instanceof ArrayBuffer && output.buffer.byteLength > 0 && this.outputs.length < this.keep) this.outputs.push(output.buffer);
+  };
+
+  private keepInput(buffer: ArrayBufferLike): void {
+    if (buffer instanceof ArrayBuffer && this.inputs.length < this.keep) this.inputs.push(buffer);
+  }
+
+  /**
+   * Enriches one chunk on the least busy worker. A chunk that is a whole buffer of its own, or
+   * starts one from alloc (as lineChunks gives), is moved to the worker, and unusable here
+   * afterwards; any other is copied.
    */
   run(bytes: Uint8Array): Promise<ChunkResult> {
     if (this.closing) return Promise.reject(new Error('the worker pool is closed'));
@@ -111,11 +146,14 @@ export class WorkerPool {
     for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
     if (worker.failure) return Promise.reject(worker.failure);
     const id = this.nextId++;
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
+    const whole = bytes.byteOffset === 0 && (bytes.byteLength === bytes.buffer.byteLength || this.lent.has(bytes.buffer));
+    const own = whole && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
+    this.lent.delete(own.buffer);
+    const spare = this.outputs.pop();
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
-      const request: ChunkRequest = { id, bytes: own };
-      worker.thread.postMessage(request, [own.buffer as ArrayBuffer]);
+      const request: ChunkRequest = spare === undefined ? { id, bytes: own } : { id, bytes: own, spare };
+      worker.thread.postMessage(request, spare === undefined ? [own.buffer as ArrayBuffer] : [own.buffer as ArrayBuffer, spare]);
     });
   }
 

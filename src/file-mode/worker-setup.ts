@@ -17,7 +17,8 @@ export interface HistorySpec {
 
 /** What enriches chunks: one index (ChunkEnricher) or a history (AsOfChunkEnricher). */
 export interface ChunkWork {
-  enrich(bytes: Uint8Array): Promise<ChunkResult>;
+  /** `spare`: a buffer nothing else uses any more, which the output may be written into. */
+  enrich(bytes: Uint8Array, spare?: ArrayBuffer): Promise<ChunkResult>;
 }
 
 /**
