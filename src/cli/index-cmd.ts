@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { describeIndex, describeIndexJson } from '../range-index/inspect.js';
 import { readSnapshot, writeSnapshot } from '../range-index/snapshot.js';
 import { errorMessage } from '../errors.js';
-import { describeHistory, describeHistoryJson } from '../history/describe.js';
+import { describeHistory, describeHistoryJson, describeUnchanged } from '../history/describe.js';
 import { readFiledManifest } from '../history/manifest.js';
 import { fileSnapshot } from '../history/store.js';
 import type { FileResult } from '../history/store.js';
@@ -64,7 +64,7 @@ function formatFiled(dir: string, filed: FileResult): string {
   const { entry } = filed;
   switch (filed.outcome) {
     case 'unchanged':
-      return `  history ${dir}: unchanged, the same content is in force since ${entry.valid_from} (version ${entry.version})`;
+      return `  ${describeUnchanged(dir, entry.valid_from, entry.version)}`;
     case 'replaced':
       return `  history ${dir}: replaced the snapshot valid from ${entry.valid_from} with version ${entry.version}`;
     case 'added':

@@ -41,3 +41,8 @@ export function describeHistory(dir: string, manifest: Manifest): string {
     'flag columns count the ranges (IPv4 + IPv6) carrying the flag; each period lasts until the next one starts',
   ].join('\n');
 }
+
+/** What `index build --history` and `index update` say when filing found the content already in force. */
+export function describeUnchanged(dir: string, validFrom: string, version: string): string {
+  return `history ${dir}: unchanged, the same content is in force since ${validFrom} (version ${version})`;
+}

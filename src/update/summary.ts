@@ -1,3 +1,4 @@
+import { describeUnchanged } from '../history/describe.js';
 import type { HistoryFiling, UpdateRoundReport } from './update-round.js';
 import type { FeedPlan } from './plan.js';
 import type { FeedResult } from './update-feed.js';
@@ -26,7 +27,7 @@ function formatHistoryLine(h: HistoryFiling): string {
   if (h.error !== undefined) return `history ${h.dir}: NOT filed: ${h.error}`;
   const pruned = h.prunedSnapshots > 0 ? `; pruned ${h.prunedSnapshots} past the retention` : '';
   return h.outcome === 'unchanged'
-    ? `history ${h.dir}: unchanged, the same content is in force since ${h.validFrom} (version ${h.version})${pruned}`
+    ? `${describeUnchanged(h.dir, h.validFrom, h.version)}${pruned}`
     : `history ${h.dir}: filed, valid from ${h.validFrom} as version ${h.version}${pruned}`;
 }
 
