@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../src/alerts/engine.js';
+import { RetroAlerts } from '../../../src/alerts/retro.js';
+import type { RetroStats } from '../../../src/alerts/retro.js';
 import { alertsSchema } from '../../../src/alerts/rules-schema.js';
 import { DEFAULT_IP_FIELDS } from '../../../src/config/schema.js';
 import { Enricher } from '../../../src/enrich/enricher.js';
@@ -8,6 +10,7 @@ import type { InputRoute } from '../../../src/kafka/batch.js';
 import { decodeValue } from '../../../src/kafka/decode.js';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq.js';
 import { OutputEncoder } from '../../../src/kafka/output-encoder.js';
+import type { OutputFormat } from '../../../src/kafka/output-encoder.js';
 import { chunkRecords } from '../../../src/kafka/pipeline.js';
 import type { InRecord, OutRecord } from '../../../src/kafka/records.js';
 import { indexOf, sourceOf } from '../../helpers/build-index.js';
@@ -107,6 +110,35 @@ describe('processing one input batch', () => {
     const outs = plan.records.filter((r) => r.topic !== 'alerts');
     expect(outs).toHaveLength(50);
     expect(outs.filter((r) => r.topic === 'dlq')).toHaveLength(8);
+  });
+});
+
+describe('remembering for retro-alerts', () => {
+  // Avro output with no schema registry configured: every enriched record fails to encode.
+  async function remembered(enrichedFormat: OutputFormat): Promise<{ remembered: number; encodeFailed: number; alerts: number }> {
+    const config = alertsSchema.parse({ retro: { enabled: true, lookback_secs: 3600, max_addresses: 1000 } });
+    const stats: RetroStats[] = [];
+    const retro = new RetroAlerts(config.rules, config.retro, { clock: () => 1772446501000, onStats: (s) => stats.push(s) });
+    const plan = await new BatchProcessor(
+      { enrichedFormat, alertsTopic: 'alerts', alertsFormat: 'json', dlqTopic: 'dlq', maxRecordBytes: 2048 },
+      undefined,
+      new OutputEncoder(undefined),
+      new AlertEngine(config, { clock: () => 0 }),
+      retro,
+    ).process(route, 0, [record(5, '{"ip":"185.220.101.7","user":"a","action":"login","outcome":"failure"}')]);
+    return {
+      remembered: stats.at(-1)?.remembered ?? 0,
+      encodeFailed: plan.dlqByReason.get('encode_failed') ?? 0,
+      alerts: plan.records.filter((r) => r.topic === 'alerts').length,
+    };
+  }
+
+  it('remembers an event that was enriched and produced', async () => {
+    expect(await remembered('json')).toEqual({ remembered: 1, encodeFailed: 0, alerts: 2 });
+  });
+
+  it('does not remember an event dead-lettered because it could not be encoded, as live alerts skip it', async () => {
+    expect(await remembered('avro')).toEqual({ remembered: 0, encodeFailed: 1, alerts: 0 });
   });
 });
 
