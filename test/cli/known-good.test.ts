@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iprisk } from '../helpers/cli.js';
 import { sharedData } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Real feeds: blocklist.de lists 34.89.198.88 as an attacker and as a bot, and it lies in
 // Googlebot's 34.89.198.80/28; 104.248.153.92 is in both blocklist.de files and no Google file
@@ -21,7 +21,7 @@ let dir: string;
 let snap: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'iprisk-benign-'));
+  dir = tempDir('iprisk-benign-');
   snap = path.join(dir, 'index.snap');
   writeFileSync(
     path.join(dir, 'sources.yaml'),
