@@ -91,6 +91,15 @@ const NO_RULES: readonly number[] = [];
 const NO_SOURCE: AlertSource = { topic: '', partition: 0, offset: '' };
 const NO_EVENT: Record<string, unknown> = {};
 
+/**
+ * Output bytes to make room for at first for a chunk of `inputBytes`: an output line is about
+ * three times its input line (the security object is most of it), so that this is one
+ * allocation in the common case, where growing copies the chunk's output.
+ */
+export function outputRoom(inputBytes: number): number {
+  return 4 * inputBytes + (1 << 16);
+}
+
 function decode(text: string): Record<string, unknown> | string {
   let value: unknown;
   try {
@@ -177,10 +186,7 @@ export class ChunkEnricher {
     // ASCII reads the same as Latin-1, whose decoder is about three times faster than UTF-8's.
     const text = isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
     const result: ChunkResult = { output: NO_BYTES, lineCount: 0, lines: 0, events: 0, bySource: emptyCounts(), rejects: [], matches: [] };
-    // An output line is about three times its input line (the security object is most of it):
-    // room for that is one allocation in the common case, where growing copies the chunk's output.
-    // Rounded up to whole MiB, so that the buffer of one chunk's output fits the next chunk's.
-    const out = new OutputBytes(Math.ceil((4 * bytes.byteLength + (1 << 16)) / (1 << 20)) * (1 << 20), spare);
+    const out = new OutputBytes(outputRoom(bytes.byteLength), spare);
     let at = 0;
     while (at < text.length) {
       if (this.quads.size + this.parsed.size > MAX_REMEMBERED || this.resolved.size > MAX_REMEMBERED) {

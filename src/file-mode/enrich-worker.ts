@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../errors.js';
 import type { ChunkResult } from './chunk-enricher.js';
+import { outputRoom } from './chunk-enricher.js';
 import type { EnrichWorkerSetup } from './worker-setup.js';
 import { chunkEnricherOf } from './worker-setup.js';
 
@@ -18,6 +19,8 @@ export interface ChunkRequest {
 /** A result may come with the request's bytes, moved back to be read into again. */
 export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: ChunkResult; input?: Uint8Array } | { type: 'failed'; id: number; message: string };
 
+const MIB = 1 << 20;
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('enrich-worker.js runs as a worker thread only');
@@ -26,7 +29,9 @@ async function main(): Promise<void> {
     port.postMessage(message, transfer);
   };
   port.on('message', (request: ChunkRequest) => {
-    enricher.enrich(request.bytes, request.spare).then(
+    // Rounded up to whole MiB, so that a buffer given back after one chunk's output fits the next chunk's.
+    const spare = request.spare ?? new ArrayBuffer(Math.ceil(outputRoom(request.bytes.byteLength) / MIB) * MIB);
+    enricher.enrich(request.bytes, spare).then(
       (result) => {
         // The output's buffer is its own (ChunkResult.output): moved, not copied.
         reply({ type: 'result', id: request.id, result, input: request.bytes }, [result.output.buffer as ArrayBuffer, request.bytes.buffer as ArrayBuffer]);
