@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -8,6 +9,7 @@ import { Enricher } from '../enrich/enricher.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { AsOfChunkEnricher } from '../file-mode/as-of-chunk-enricher.js';
 import { enrichFiles, formatSummary } from '../file-mode/enrich-files.js';
+import { CHUNK_BYTES } from '../file-mode/line-chunks.js';
 import { createRemote } from '../remote/create.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { HistoryArgs } from './history-options.js';
@@ -60,7 +62,7 @@ export function registerEnrich(program: Command): void {
     .option('--batch-size <n>', 'events enriched together (unique IPs looked up once per batch)')
     .option(
       '--workers <n>',
-      'worker threads that enrich in parallel (default: the available cores); the output is the same for any number; 1 enriches on the main thread; with remote providers configured, enrich runs on one thread',
+      'worker threads that enrich in parallel (default: the available cores, or 1 when the named files hold less than one chunk of 1 MiB); the output is the same for any number; 1 enriches on the main thread; with remote providers configured, enrich runs on one thread',
     )
     .option('--history <dir>', `${HISTORY_HELP}; events without a usable time get its newest snapshot; works with --workers (each worker opens the folder)`)
     .option('--history-cache <n>', `${HISTORY_CACHE_HELP}, per worker`, historyCacheOption)
@@ -70,7 +72,7 @@ export function registerEnrich(program: Command): void {
       const loaded = loadConfig(opts.config);
       const { config } = loaded;
       const batchSize = opts.batchSize === undefined ? config.enrich.batch_size : positiveInteger('--batch-size', opts.batchSize);
-      const asked = opts.workers === undefined ? os.availableParallelism() : positiveInteger('--workers', opts.workers);
+      const asked = opts.workers === undefined ? defaultWorkers(files) : positiveInteger('--workers', opts.workers);
       if (opts.history !== undefined) {
         if (opts.index !== undefined) throw new Error(`--index ${opts.index} and --history ${opts.history}: give one; with a history, each event is judged by the snapshot of its time`);
         await enrichAsOf(files, opts, opts.history, loaded, batchSize, asked);
@@ -108,6 +110,26 @@ export function registerEnrich(program: Command): void {
       }).finally(() => remote?.close());
       if (!opts.quiet) process.stderr.write(`${formatSummary(summary, opts.rejects, opts.alerts)}\n`);
     });
+}
+
+/**
+ * The available cores, unless the named files together hold less than one chunk: then every
+ * line would go to one worker anyway, and starting threads (each loads the code and the index)
+ * would cost more than the enrichment (0.5 s against 0.02 s for the bundled examples).
+ * Standard input and unreadable names keep the cores; an unreadable file fails later, naming it.
+ */
+export function defaultWorkers(files: readonly string[]): number {
+  const cores = os.availableParallelism();
+  if (files.length === 0 || files.includes('-')) return cores;
+  let bytes = 0;
+  for (const file of files) {
+    try {
+      bytes += statSync(file).size;
+    } catch {
+      return cores;
+    }
+  }
+  return bytes < CHUNK_BYTES ? 1 : cores;
 }
 
 /**
