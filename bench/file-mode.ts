@@ -4,7 +4,7 @@ import { Enricher } from '../src/enrich/enricher.js';
 import { enrichFiles } from '../src/file-mode/enrich-files.js';
 import { readLineBatches } from '../src/file-mode/line-reader.js';
 import { Progress } from '../src/file-mode/progress.js';
-import { openInput, openOutput } from '../src/file-mode/streams.js';
+import { openOutput } from '../src/file-mode/streams.js';
 import type { RangeIndex } from '../src/range-index/types.js';
 import { NOTHING_KNOWN_JSON } from '../src/enrich/answer.js';
 import { spawnSync } from 'node:child_process';
@@ -17,11 +17,10 @@ const DEV_NULL = '/dev/null';
 
 /** The floor any JSONL-to-JSONL tool pays: the same reader and writer, parse and re-serialise. */
 async function baselinePass(file: string, batchSize: number): Promise<number> {
-  const input = await openInput(file);
   const out = openOutput(DEV_NULL);
   let events = 0;
   try {
-    for await (const lines of readLineBatches(input.stream, batchSize)) {
+    for await (const lines of readLineBatches(createReadStream(file, { highWaterMark: 1 << 20 }), batchSize)) {
       let text = '';
       for (const line of lines) {
         if (line.text.trim().length === 0) continue;

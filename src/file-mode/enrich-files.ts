@@ -8,7 +8,7 @@ import { FileAlertInput } from './alert-input.js';
 import type { ChunkResult } from './chunk-enricher.js';
 import { ChunkEnricher } from './chunk-enricher.js';
 import type { ChunkAlloc } from './line-chunks.js';
-import { CHUNK_BYTES, lineChunks } from './line-chunks.js';
+import { CHUNK_BYTES } from './line-chunks.js';
 import { Progress } from './progress.js';
 import type { OpenedInput } from './streams.js';
 import { openInput, openOutput } from './streams.js';
@@ -167,7 +167,7 @@ export async function enrichFiles(options: EnrichFilesOptions): Promise<EnrichFi
     const inputs = options.inputs.length > 0 ? options.inputs : ['-'];
     for (let i = 0; i < inputs.length; i++) {
       const input = await openInput(inputs[i]!, options.stdin);
-      for await (const chunk of lineChunks(input.stream, options.chunkBytes ?? CHUNK_BYTES, runner.alloc)) {
+      for await (const chunk of input.chunks(options.chunkBytes ?? CHUNK_BYTES, runner.alloc)) {
         const result = runner.run(chunk);
         // Taken (and its failure thrown) in order below; until then it must not count as unhandled.
         result.catch(() => undefined);

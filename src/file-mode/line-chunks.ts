@@ -34,6 +34,49 @@ export async function* lineChunks(input: Readable, target = CHUNK_BYTES, alloc =
   if (size > 0) yield joined(parts, size, alloc);
 }
 
+/** Reads up to `length` bytes into `into` at `offset`; 0 at the end of the input. */
+export type ReadInto = (into: Buffer, offset: number, length: number) => Promise<number>;
+
+/**
+ * As lineChunks, for an input read straight into the chunk buffers (a plain file): no read
+ * buffers of its own and no copy but that of the partial last line, carried to the next chunk.
+ */
+export async function* readChunks(read: ReadInto, target = CHUNK_BYTES, alloc = newBuffer): AsyncGenerator<Buffer> {
+  let carry = Buffer.alloc(0);
+  for (;;) {
+    // Room for more than the carried line, so that every round reads something.
+    let limit = Math.max(target, 2 * carry.length);
+    let buf = alloc(limit);
+    let filled = carry.copy(buf, 0);
+    let end = false;
+    let cut: number;
+    for (;;) {
+      while (filled < limit) {
+        const n = await read(buf, filled, limit - filled);
+        if (n === 0) {
+          end = true;
+          break;
+        }
+        filled += n;
+      }
+      cut = buf.subarray(0, filled).lastIndexOf(10) + 1;
+      if (cut > 0 || end) break;
+      // A line longer than the buffer: read on into one twice as long.
+      limit *= 2;
+      const longer = alloc(limit);
+      buf.copy(longer, 0, 0, filled);
+      buf = longer;
+    }
+    if (end) {
+      if (filled > 0) yield buf.subarray(0, filled);
+      return;
+    }
+    // Copied before the chunk is handed on (perhaps moved to another thread).
+    carry = Buffer.from(buf.subarray(cut, filled));
+    yield buf.subarray(0, cut);
+  }
+}
+
 /** The first `length` bytes of `parts` at the start of a buffer of its own (which another thread can take). */
 function joined(parts: readonly Buffer[], length: number, alloc: ChunkAlloc): Buffer {
   const out = alloc(length).subarray(0, length);

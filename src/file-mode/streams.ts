@@ -4,11 +4,14 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { IpriskError, errorMessage } from '../errors.js';
+import type { ChunkAlloc } from './line-chunks.js';
+import { lineChunks, readChunks } from './line-chunks.js';
 
 export interface OpenedInput {
   /** Label used in summaries, rejects and alert provenance: the path, or "stdin". */
   label: string;
-  stream: Readable;
+  /** The input's chunks of whole lines (see lineChunks). */
+  chunks(target: number, alloc?: ChunkAlloc): AsyncGenerator<Buffer>;
   /** Compressed or plain bytes read so far, for progress; total when known. */
   bytesRead: () => number;
   totalBytes: number | undefined;
@@ -32,7 +35,7 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
   if (name === '-') {
     let read = 0;
     stdin.on('data', (chunk: Buffer | string) => (read += chunk.length));
-    return { label: 'stdin', stream: stdin, bytesRead: () => read, totalBytes: undefined };
+    return { label: 'stdin', chunks: (target, alloc) => lineChunks(stdin, target, alloc), bytesRead: () => read, totalBytes: undefined };
   }
   let gzip: boolean;
   let size: number;
@@ -44,10 +47,29 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
   } catch (err) {
     throw new IpriskError('INPUT_UNREADABLE', `cannot read input ${name}: ${errorMessage(err)}`, { cause: err });
   }
+  if (!gzip) return plainFile(name, size);
   const raw = createReadStream(name, { highWaterMark: 1 << 20 });
-  const stream = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (err) => stream.destroy(err));
-  return { label: name, stream, bytesRead: () => raw.bytesRead, totalBytes: size };
+  const stream = raw.pipe(createGunzip());
+  raw.on('error', (err) => stream.destroy(err));
+  return { label: name, chunks: (target, alloc) => lineChunks(stream, target, alloc), bytesRead: () => raw.bytesRead, totalBytes: size };
+}
+
+/** A plain file, read straight into the chunk buffers. */
+function plainFile(name: string, size: number): OpenedInput {
+  let read = 0;
+  async function* chunks(target: number, alloc?: ChunkAlloc): AsyncGenerator<Buffer> {
+    const handle = await open(name, 'r');
+    try {
+      yield* readChunks(async (into, offset, length) => {
+        const n = (await handle.read(into, offset, length, null)).bytesRead;
+        read += n;
+        return n;
+      }, target, alloc);
+    } finally {
+      await handle.close();
+    }
+  }
+  return { label: name, chunks, bytesRead: () => read, totalBytes: size };
 }
 
 export interface OpenedOutput {
