@@ -47,9 +47,9 @@ const ENRICHMENT = ',"enrichment":{"ip":';
  */
 function markedStale(line: string): string {
   const at = line.lastIndexOf(ENRICHMENT);
+  if (at < 0 || !line.endsWith(STALE_FALSE)) throw new Error(`an enriched line does not end with its enrichment: ${line.slice(-80)}`);
   const source = line.slice(at + ENRICHMENT.length).match(/"source":"([a-z]+)"/)?.[1];
   if (source !== 'index' && source !== 'none') return line;
-  if (at < 0 || !line.endsWith(STALE_FALSE)) throw new Error(`an enriched line does not end with its enrichment: ${line.slice(-80)}`);
   return line.slice(0, -STALE_FALSE.length) + STALE_TRUE;
 }
 
