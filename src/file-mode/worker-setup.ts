@@ -1,10 +1,10 @@
 import { AlertEngine } from '../alerts/engine.js';
+import { openHistory } from '../cli/history-options.js';
 import type { IndexSpec } from '../cli/open-index.js';
 import { openIndexSpec, servedView } from '../cli/open-index.js';
 import type { IpriskConfig } from '../config/schema.js';
 import type { EventKind } from '../enrich/enricher.js';
 import { Enricher } from '../enrich/enricher.js';
-import { SnapshotHistory } from '../history/snapshot-history.js';
 import { AsOfChunkEnricher } from './as-of-chunk-enricher.js';
 import type { ChunkResult } from './chunk-enricher.js';
 import { ChunkEnricher } from './chunk-enricher.js';
@@ -43,7 +43,7 @@ export async function chunkEnricherOf(setup: EnrichWorkerSetup): Promise<ChunkWo
   const { config } = setup;
   if (setup.history !== undefined) {
     return new AsOfChunkEnricher({
-      history: await SnapshotHistory.open(setup.history.dir, { cacheSize: setup.history.cacheSize, view: servedView(config) }),
+      history: await openHistory(setup.history.dir, setup.history.cacheSize, servedView(config)),
       extraction: config.enrich,
       alerts: new AlertEngine(config.alerts, { clock: Date.now }),
       ...(setup.kind === undefined ? {} : { kind: setup.kind }),
