@@ -15,6 +15,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A lock left by a writer that died an hour ago. */
+function writeStaleLock(file: string): void {
+  writeFileSync(file, 'a writer that died\n');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(file, hourAgo, hourAgo);
+}
+
 describe('withHistoryLock', () => {
   it('removes its lock when done', async () => {
     const dir = tempDir();
@@ -50,9 +57,7 @@ describe('withHistoryLock', () => {
   it('writers that all find one stale lock take it over one at a time', async () => {
     const dir = tempDir();
     const file = path.join(dir, LOCK_FILE);
-    writeFileSync(file, 'a writer that died\n');
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    utimesSync(file, hourAgo, hourAgo);
+    writeStaleLock(file);
     let holding = 0;
     let most = 0;
     const writer = (): Promise<void> =>
@@ -80,9 +85,7 @@ describe('withHistoryLock', () => {
   it('a stale lock is removed by the writer that takes it over', async () => {
     const dir = tempDir();
     const file = path.join(dir, LOCK_FILE);
-    writeFileSync(file, 'a writer that died\n');
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    utimesSync(file, hourAgo, hourAgo);
+    writeStaleLock(file);
     await takeOverStale(file, 60_000);
     expect(readdirSync(dir)).toEqual([]);
   });
